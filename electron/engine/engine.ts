@@ -1,0 +1,201 @@
+import { EventEmitter } from 'node:events';
+import { promises as fs, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import type {
+  ApiInput,
+  ApiOutput,
+  EngineEvent,
+  EngineInfo,
+  ImageInfo,
+  IriscopeApi,
+  TileRequest,
+} from '../common/contract';
+import { IriscopeError } from '../common/errors';
+import { writeFileAtomic } from './fs/atomic-write';
+import { listDirectory } from './directory-listing';
+import { ImageStore } from './images/image-store';
+import { probeImage } from './images/probe-image';
+import { PyramidCache } from './images/pyramid/pyramid-cache';
+import { configureSharp } from './images/sharp-setup';
+import { JobQueue } from './jobs/job-queue';
+import { ModelRegistry } from './models/model-registry';
+import { defaultPaths, type EnginePaths } from './paths';
+import { SessionManager } from './runtime/session-manager';
+import { listSamples } from './samples';
+import { SettingsStore } from './settings/settings-store';
+
+export interface EngineOptions {
+  paths?: Partial<EnginePaths>;
+  /** Set by the Electron inference host so `engineInfo` can report it. */
+  electronVersion?: string | null;
+}
+
+/**
+ * The Iriscope engine: plain Node, no Electron. It implements the API
+ * contract directly; transports (IPC, HTTP, CLI) only carry calls to it.
+ */
+export class Engine implements IriscopeApi {
+  readonly paths: EnginePaths;
+  readonly settings: SettingsStore;
+  readonly jobs: JobQueue;
+  readonly sessions: SessionManager;
+  readonly models: ModelRegistry;
+  readonly images: ImageStore;
+  private readonly events = new EventEmitter();
+
+  private constructor(options: EngineOptions) {
+    configureSharp();
+    this.paths = { ...defaultPaths(), ...options.paths };
+    this.electronVersion = options.electronVersion ?? null;
+    this.settings = new SettingsStore(path.join(this.paths.dataDir, 'settings.json'));
+    this.jobs = new JobQueue((job) => this.publish({ type: 'job', job }));
+    this.sessions = new SessionManager(() => this.settings.get().inference, path.join(this.paths.appRoot, 'assets', 'onnx', 'probe-conv.onnx'));
+    this.models = new ModelRegistry(path.join(this.paths.appRoot, 'models'), path.join(this.paths.dataDir, 'models'), this.sessions);
+    this.images = new ImageStore(new PyramidCache(this.paths.cacheDir), this.jobs, () => this.settings.get(), (image) => this.publish({ type: 'image', image }));
+    this.events.setMaxListeners(100);
+  }
+
+  private readonly electronVersion: string | null;
+
+  static async create(options: EngineOptions = {}): Promise<Engine> {
+    const engine = new Engine(options);
+    await fs.mkdir(engine.paths.dataDir, { recursive: true });
+    await fs.mkdir(engine.paths.cacheDir, { recursive: true });
+    await engine.settings.load();
+    await engine.models.scan();
+    return engine;
+  }
+
+  onEvent(listener: (event: EngineEvent) => void): () => void {
+    this.events.on('event', listener);
+    return () => this.events.off('event', listener);
+  }
+
+  private publish(event: EngineEvent): void {
+    this.events.emit('event', event);
+  }
+
+  async engineInfo(): Promise<EngineInfo> {
+    const probe = await this.sessions.probe();
+    const settings = this.settings.get();
+    const chain = this.sessions.chain();
+    return {
+      app: { name: 'Iriscope', version: appVersion(this.paths.appRoot) },
+      runtime: {
+        node: process.versions.node,
+        electron: this.electronVersion,
+        platform: process.platform,
+        arch: process.arch,
+        cpus: os.cpus().length,
+        totalMemoryBytes: os.totalmem(),
+      },
+      libraries: { onnxruntime: ort.env.versions.node ?? ort.env.versions.common, sharp: sharp.versions.sharp ?? '', libvips: sharp.versions.vips },
+      providers: {
+        chain,
+        override: settings.inference.provider,
+        backends: this.sessions.backends(),
+        probe,
+        active: chain.find((p) => probe.some((a) => a.provider === p && a.ok)) ?? null,
+      },
+      sessions: this.sessions.reports(),
+      models: this.models.list(),
+      paths: { models: this.models.dirs, cache: this.paths.cacheDir, settings: this.settings.file },
+    };
+  }
+
+  async inspectImage({ path: file }: ApiInput<'inspectImage'>): Promise<ApiOutput<'inspectImage'>> {
+    return probeImage(file, { maxMegapixels: this.settings.get().images.maxMegapixels, verify: 'small' });
+  }
+
+  async openImage({ path: file }: ApiInput<'openImage'>): Promise<ImageInfo> {
+    const image = await this.images.open(file);
+    await this.settings.addRecent(image.path).catch(() => undefined);
+    return image;
+  }
+
+  async getImage({ imageId }: ApiInput<'getImage'>): Promise<ImageInfo> {
+    return this.images.get(imageId);
+  }
+
+  async closeImage({ imageId }: ApiInput<'closeImage'>): Promise<Record<string, never>> {
+    this.images.close(imageId);
+    return {};
+  }
+
+  async listJobs(): Promise<ApiOutput<'listJobs'>> {
+    return this.jobs.list();
+  }
+
+  async cancelJob({ jobId, hard }: ApiInput<'cancelJob'>): Promise<ApiOutput<'cancelJob'>> {
+    return this.jobs.cancel(jobId, hard ?? false);
+  }
+
+  async getSettings(): Promise<ApiOutput<'getSettings'>> {
+    return this.settings.get();
+  }
+
+  async updateSettings(patch: ApiInput<'updateSettings'>): Promise<ApiOutput<'updateSettings'>> {
+    const before = this.settings.get().inference;
+    const after = await this.settings.update(patch);
+    // Sessions were created for the old provider/threads: drop them.
+    if (JSON.stringify(before) !== JSON.stringify(after.inference)) await this.sessions.releaseAll();
+    return after;
+  }
+
+  async listSamples(): Promise<ApiOutput<'listSamples'>> {
+    return listSamples(path.join(this.paths.appRoot, 'assets'));
+  }
+
+  async listDirectory(input: ApiInput<'listDirectory'>): Promise<ApiOutput<'listDirectory'>> {
+    const places = [
+      { name: 'Home', path: os.homedir() },
+      { name: 'Samples', path: path.join(this.paths.appRoot, 'assets', 'samples') },
+      { name: 'Uploads', path: this.uploadsDir() },
+      ...[...new Set(this.settings.get().recentFiles.map((f) => path.dirname(f)))].slice(0, 4).map((dir) => ({ name: path.basename(dir) || dir, path: dir })),
+    ];
+    return listDirectory(input.path, { imagesOnly: input.imagesOnly, places });
+  }
+
+  async listModels(): Promise<ApiOutput<'listModels'>> {
+    return this.models.scan();
+  }
+
+  async importModel({ path: folder }: ApiInput<'importModel'>): Promise<ApiOutput<'importModel'>> {
+    return this.models.import(folder);
+  }
+
+  async readTile({ imageId, level, x, y }: TileRequest): Promise<Uint8Array> {
+    return this.images.reader(imageId).readTile(level, x, y);
+  }
+
+  /** Stores dropped bytes (browser transport: no file path) and opens them. */
+  async uploadImage({ name }: { name: string }, bytes: Uint8Array): Promise<ImageInfo> {
+    if (!bytes.length) throw new IriscopeError({ code: 'CORRUPT_IMAGE', message: `"${name}" is empty (0 bytes).` });
+    const safe = path.basename(name).replace(/[^\w.\- ]+/g, '_').slice(-120) || 'image';
+    const dir = this.uploadsDir();
+    await fs.mkdir(dir, { recursive: true });
+    const target = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${safe}`);
+    await writeFileAtomic(target, bytes);
+    return this.openImage({ path: target });
+  }
+
+  async dispose(): Promise<void> {
+    this.jobs.cancelAll();
+    await this.sessions.releaseAll();
+  }
+
+  private uploadsDir(): string {
+    return path.join(this.paths.dataDir, 'uploads');
+  }
+}
+
+function appVersion(root: string): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}

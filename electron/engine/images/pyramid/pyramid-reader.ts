@@ -1,0 +1,146 @@
+import { LRUCache } from 'lru-cache';
+import { IriscopeError } from '../../../common/errors';
+import { openImageFile } from '../sharp-setup';
+
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface RawImage {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: number;
+}
+
+export interface PyramidLayout {
+  tileSize: number;
+  bands: number;
+  levels: Array<{ width: number; height: number }>;
+}
+
+/** Encoded viewer tiles shared by all open images, bounded in bytes. */
+const tileCache = new LRUCache<string, Buffer>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (b) => b.length || 1 });
+
+/**
+ * Reads viewer tiles and arbitrary regions from a pyramid TIFF. Every read
+ * decodes only the TIFF tiles it touches, so memory stays bounded whatever
+ * the image size. When the original file is itself a tiled TIFF in display
+ * orientation, full-resolution regions come straight from it (no
+ * re-compression loss); otherwise from level 0 of the pyramid.
+ */
+export class PyramidReader {
+  constructor(
+    readonly tiffPath: string,
+    readonly layout: PyramidLayout,
+    private readonly cacheKey: string,
+    private readonly fullResSource: string | null = null,
+  ) {}
+
+  get width(): number {
+    return this.layout.levels[0].width;
+  }
+
+  get height(): number {
+    return this.layout.levels[0].height;
+  }
+
+  tileGrid(level: number): { columns: number; rows: number } {
+    const { width, height } = this.level(level);
+    return { columns: Math.ceil(width / this.layout.tileSize), rows: Math.ceil(height / this.layout.tileSize) };
+  }
+
+  /** One viewer tile as JPEG; edge tiles are cut to the image. */
+  async readTile(level: number, x: number, y: number): Promise<Buffer> {
+    const key = `${this.cacheKey}/${level}/${x}/${y}`;
+    const cached = tileCache.get(key);
+    if (cached) return cached;
+    const { width, height } = this.level(level);
+    const size = this.layout.tileSize;
+    const left = x * size;
+    const top = y * size;
+    if (left >= width || top >= height) {
+      throw new IriscopeError({ code: 'BAD_REQUEST', message: 'That tile lies outside the image.', detail: `level ${level} tile ${x},${y}` });
+    }
+    const tile = await openImageFile(this.tiffPath, { page: level })
+      .extract({ left, top, width: Math.min(size, width - left), height: Math.min(size, height - top) })
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    tileCache.set(key, tile);
+    return tile;
+  }
+
+  /**
+   * Reads `region` (full-resolution pixel coordinates) as raw 8-bit pixels,
+   * optionally scaled to `output` size, using the coarsest level that still
+   * has enough detail. Parts outside the image are filled with black.
+   */
+  async readRegion(region: Region, output?: { width: number; height: number }): Promise<RawImage> {
+    if (region.width <= 0 || region.height <= 0) throw new IriscopeError({ code: 'BAD_REQUEST', message: 'A region must have a positive size.' });
+    const outW = Math.max(1, Math.round(output?.width ?? region.width));
+    const outH = Math.max(1, Math.round(output?.height ?? region.height));
+    const level = this.levelFor(Math.min(outW / region.width, outH / region.height));
+    const { width: lw, height: lh } = this.level(level);
+    const sx = lw / this.width;
+    const sy = lh / this.height;
+
+    // Region in level coordinates, and its intersection with the level.
+    const rx0 = region.x * sx;
+    const ry0 = region.y * sy;
+    const rx1 = (region.x + region.width) * sx;
+    const ry1 = (region.y + region.height) * sy;
+    const ix0 = Math.max(0, Math.floor(rx0));
+    const iy0 = Math.max(0, Math.floor(ry0));
+    const ix1 = Math.min(lw, Math.ceil(rx1));
+    const iy1 = Math.min(lh, Math.ceil(ry1));
+    const channels = this.layout.bands;
+    if (ix1 <= ix0 || iy1 <= iy0) {
+      return { data: Buffer.alloc(outW * outH * channels), width: outW, height: outH, channels };
+    }
+
+    const file = level === 0 && this.fullResSource ? this.fullResSource : this.tiffPath;
+    let image = openImageFile(file, level === 0 && this.fullResSource ? {} : { page: level })
+      .extract({ left: ix0, top: iy0, width: ix1 - ix0, height: iy1 - iy0 });
+    const exact = ix0 === rx0 && iy0 === ry0 && ix1 === rx1 && iy1 === ry1;
+    if (!exact || outW !== ix1 - ix0 || outH !== iy1 - iy0) {
+      // Scale the intersecting part, then pad it into place inside the output.
+      const scaleX = outW / (rx1 - rx0);
+      const scaleY = outH / (ry1 - ry0);
+      const left = Math.round((ix0 - rx0) * scaleX);
+      const top = Math.round((iy0 - ry0) * scaleY);
+      const w = Math.max(1, Math.min(outW - Math.max(0, left), Math.round((ix1 - ix0) * scaleX)));
+      const h = Math.max(1, Math.min(outH - Math.max(0, top), Math.round((iy1 - iy0) * scaleY)));
+      image = image.resize(w, h, { fit: 'fill', kernel: 'lanczos3' });
+      if (left > 0 || top > 0 || left + w < outW || top + h < outH) {
+        image = image.extend({
+          left: Math.max(0, left),
+          top: Math.max(0, top),
+          right: Math.max(0, outW - w - Math.max(0, left)),
+          bottom: Math.max(0, outH - h - Math.max(0, top)),
+          background: { r: 0, g: 0, b: 0 },
+        });
+      }
+    }
+    const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, channels: info.channels };
+  }
+
+  /** The coarsest level whose resolution is at least `scale` of full resolution. */
+  levelFor(scale: number): number {
+    let best = 0;
+    for (let i = 1; i < this.layout.levels.length; i++) {
+      if (this.layout.levels[i].width / this.width >= scale - 1e-9) best = i;
+      else break;
+    }
+    return best;
+  }
+
+  private level(level: number): { width: number; height: number } {
+    const found = this.layout.levels[level];
+    if (!found) throw new IriscopeError({ code: 'BAD_REQUEST', message: `The image has no pyramid level ${level}.` });
+    return found;
+  }
+}
