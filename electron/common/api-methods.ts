@@ -20,7 +20,7 @@ export const JSON_METHODS = [
 ] as const;
 
 /** Calls whose request or response body is bytes rather than JSON. */
-export const BINARY_METHODS = ['readTile', 'uploadImage'] as const;
+export const BINARY_METHODS = ['readTile', 'readThumbnail', 'uploadImage'] as const;
 
 export type JsonMethod = (typeof JSON_METHODS)[number];
 export type BinaryMethod = (typeof BINARY_METHODS)[number];

@@ -258,6 +258,8 @@ export const binaryApi = {
     z.object({ imageId: Id, level: z.number().int().min(0).max(40), x: z.number().int().min(0), y: z.number().int().min(0) }).strict(),
     z.instanceof(Uint8Array),
   ),
+  /** A small JPEG preview of an image file (start screen, file browser). */
+  readThumbnail: method(z.object({ path: FilePath, size: z.number().int().min(16).max(1024) }).strict(), z.instanceof(Uint8Array)),
   /** Saves dropped file bytes into the engine's uploads folder and opens them (browser transport). */
   uploadImage: method(z.object({ name: z.string().min(1).max(255) }).strict(), ImageInfoSchema),
 } satisfies Record<BinaryMethod, { input: z.ZodType; output: z.ZodType }>;
@@ -266,6 +268,7 @@ export type Api = typeof api;
 export type ApiInput<M extends JsonMethod> = z.input<Api[M]['input']>;
 export type ApiOutput<M extends JsonMethod> = z.output<Api[M]['output']>;
 export type TileRequest = z.infer<typeof binaryApi.readTile.input>;
+export type ThumbnailRequest = z.infer<typeof binaryApi.readThumbnail.input>;
 
 // ---------------------------------------------------------------- events
 
@@ -282,9 +285,13 @@ export type EngineEvent = z.infer<typeof EngineEventSchema>;
  * process), the HTTP client and the Electron preload bridge.
  */
 export type IriscopeApi = {
-  [M in JsonMethod]: (input: ApiInput<M>) => Promise<ApiOutput<M>>;
+  // Calls whose input is an empty object may be called without one.
+  [M in JsonMethod]: Record<string, never> extends ApiInput<M>
+    ? (input?: ApiInput<M>) => Promise<ApiOutput<M>>
+    : (input: ApiInput<M>) => Promise<ApiOutput<M>>;
 } & {
   readTile(input: TileRequest): Promise<Uint8Array>;
+  readThumbnail(input: ThumbnailRequest): Promise<Uint8Array>;
   uploadImage(input: { name: string }, bytes: Uint8Array): Promise<ImageInfo>;
   onEvent(listener: (event: EngineEvent) => void): () => void;
 };

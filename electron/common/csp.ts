@@ -8,7 +8,8 @@ export function contentSecurityPolicy(options: { connect?: string[]; img?: strin
   return [
     "default-src 'self'",
     "script-src 'self'",
-    "style-src 'self'",
+    // The one inline style allowed is empty (sha256 of ""): see renderer/index.html.
+    "style-src 'self' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
     `img-src 'self' blob: data: ${(options.img ?? []).join(' ')}`.trim(),
     `connect-src 'self' ${(options.connect ?? []).join(' ')}`.trim(),
     "font-src 'self'",

@@ -1,5 +1,5 @@
 import { JSON_METHODS, type JsonMethod } from './api-methods';
-import type { EngineEvent, ImageInfo, IriscopeApi, Reply, TileRequest } from './contract';
+import type { EngineEvent, ImageInfo, IriscopeApi, Reply, ThumbnailRequest, TileRequest } from './contract';
 import { fromErrorInfo, IriscopeError } from './errors';
 
 interface MinimalWebSocket {
@@ -83,6 +83,11 @@ export function createHttpClient(options: HttpClientOptions): IriscopeApi & { cl
   return Object.assign(client, {
     async readTile({ imageId, level, x, y }: TileRequest): Promise<Uint8Array> {
       const response = await fetch(`${base}/api/tile/${imageId}/${level}/${x}/${y}`, { headers, credentials: 'same-origin' });
+      if (!response.ok) return unwrap(response);
+      return new Uint8Array(await response.arrayBuffer());
+    },
+    async readThumbnail({ path, size }: ThumbnailRequest): Promise<Uint8Array> {
+      const response = await fetch(`${base}/api/thumbnail?path=${encodeURIComponent(path)}&size=${size}`, { headers, credentials: 'same-origin' });
       if (!response.ok) return unwrap(response);
       return new Uint8Array(await response.arrayBuffer());
     },

@@ -11,6 +11,7 @@ import type {
   EngineInfo,
   ImageInfo,
   IriscopeApi,
+  ThumbnailRequest,
   TileRequest,
 } from '../common/contract';
 import { IriscopeError } from '../common/errors';
@@ -20,6 +21,7 @@ import { ImageStore } from './images/image-store';
 import { probeImage } from './images/probe-image';
 import { PyramidCache } from './images/pyramid/pyramid-cache';
 import { configureSharp } from './images/sharp-setup';
+import { readThumbnail } from './images/thumbnails';
 import { JobQueue } from './jobs/job-queue';
 import { ModelRegistry } from './models/model-registry';
 import { defaultPaths, type EnginePaths } from './paths';
@@ -137,7 +139,7 @@ export class Engine implements IriscopeApi {
     return this.settings.get();
   }
 
-  async updateSettings(patch: ApiInput<'updateSettings'>): Promise<ApiOutput<'updateSettings'>> {
+  async updateSettings(patch: ApiInput<'updateSettings'> = {}): Promise<ApiOutput<'updateSettings'>> {
     const before = this.settings.get().inference;
     const after = await this.settings.update(patch);
     // Sessions were created for the old provider/threads: drop them.
@@ -149,7 +151,7 @@ export class Engine implements IriscopeApi {
     return listSamples(path.join(this.paths.appRoot, 'assets'));
   }
 
-  async listDirectory(input: ApiInput<'listDirectory'>): Promise<ApiOutput<'listDirectory'>> {
+  async listDirectory(input: ApiInput<'listDirectory'> = {}): Promise<ApiOutput<'listDirectory'>> {
     const places = [
       { name: 'Home', path: os.homedir() },
       { name: 'Samples', path: path.join(this.paths.appRoot, 'assets', 'samples') },
@@ -169,6 +171,10 @@ export class Engine implements IriscopeApi {
 
   async readTile({ imageId, level, x, y }: TileRequest): Promise<Uint8Array> {
     return this.images.reader(imageId).readTile(level, x, y);
+  }
+
+  async readThumbnail({ path: file, size }: ThumbnailRequest): Promise<Uint8Array> {
+    return readThumbnail(path.resolve(file), size);
   }
 
   /** Stores dropped bytes (browser transport: no file path) and opens them. */

@@ -108,6 +108,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': bytes.length, 'Cache-Control': 'private, max-age=3600' });
         return void res.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       }
+      if (route === 'thumbnail' && req.method === 'GET') {
+        const input = parseInput('readThumbnail', { path: url.searchParams.get('path') ?? '', size: Number(url.searchParams.get('size') ?? 256) }) as Parameters<IriscopeApi['readThumbnail']>[0];
+        const bytes = await options.api.readThumbnail(input);
+        res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': bytes.length, 'Cache-Control': 'private, max-age=600' });
+        return void res.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      }
       if (route === 'upload' && req.method === 'POST') {
         const input = parseInput('uploadImage', { name: url.searchParams.get('name') ?? '' }) as { name: string };
         const bytes = await readBody(req, MAX_UPLOAD_BYTES, `"${input.name}" is larger than the 512 MB an upload may have; open it from disk instead.`);

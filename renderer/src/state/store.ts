@@ -1,0 +1,188 @@
+import { create } from 'zustand';
+import type { EngineEvent, EngineInfo, ImageInfo, JobInfo, Settings, SettingsPatch } from '../../../electron/common/contract';
+import { toErrorInfo, type ErrorInfo } from '../../../electron/common/errors';
+import { api } from '../api/client';
+
+export interface Notice {
+  id: number;
+  error: ErrorInfo;
+  /** What the user was doing, e.g. 'Opening "x.jpg"'. */
+  context?: string;
+}
+
+export interface ViewState {
+  zoom: number;
+  cursor: { x: number; y: number } | null;
+}
+
+interface AppState {
+  engine: EngineInfo | null;
+  engineState: 'connecting' | 'ready' | 'restarting' | 'offline';
+  settings: Settings | null;
+  images: ImageInfo[];
+  activeImageId: string | null;
+  jobs: Record<string, JobInfo>;
+  notices: Notice[];
+  view: ViewState;
+  dialogs: { fileBrowser: boolean; settings: boolean; shortcuts: boolean };
+
+  init(): Promise<void>;
+  openPaths(paths: string[]): Promise<void>;
+  openFiles(files: File[]): Promise<void>;
+  closeImage(id: string): Promise<void>;
+  activate(id: string): void;
+  cancelJob(id: string, hard?: boolean): Promise<void>;
+  updateSettings(patch: SettingsPatch): Promise<void>;
+  refreshEngine(): Promise<void>;
+  notify(error: unknown, context?: string): void;
+  dismiss(id: number): void;
+  setView(view: Partial<ViewState>): void;
+  setDialog(name: keyof AppState['dialogs'], open: boolean): void;
+}
+
+let noticeId = 0;
+
+export const useApp = create<AppState>((set, get) => ({
+  engine: null,
+  engineState: 'connecting',
+  settings: null,
+  images: [],
+  activeImageId: null,
+  jobs: {},
+  notices: [],
+  view: { zoom: 1, cursor: null },
+  dialogs: { fileBrowser: false, settings: false, shortcuts: false },
+
+  async init() {
+    api.onEvent((event) => handleEvent(event));
+    try {
+      const [settings, jobs] = await Promise.all([api.getSettings(), api.listJobs()]);
+      set({ settings, jobs: Object.fromEntries(jobs.map((j) => [j.id, j])), engineState: 'ready' });
+      // Engine info probes the execution providers, which can take a moment.
+      void get().refreshEngine();
+    } catch (error) {
+      set({ engineState: 'offline' });
+      get().notify(error, 'Connecting to the Iriscope engine');
+    }
+  },
+
+  async refreshEngine() {
+    try {
+      set({ engine: await api.engineInfo() });
+    } catch (error) {
+      get().notify(error, 'Reading engine information');
+    }
+  },
+
+  async openPaths(paths) {
+    for (const path of paths) {
+      try {
+        const image = await api.openImage({ path });
+        addImage(image);
+      } catch (error) {
+        get().notify(error, `Opening "${baseName(path)}"`);
+      }
+    }
+    void api.getSettings().then((settings) => set({ settings }), () => undefined);
+  },
+
+  async openFiles(files) {
+    for (const file of files) {
+      const path = api.desktop?.pathForFile(file) ?? null;
+      try {
+        // The desktop shell knows the dropped file's path; a browser only has its bytes.
+        const image = path ? await api.openImage({ path }) : await api.uploadImage({ name: file.name }, new Uint8Array(await file.arrayBuffer()));
+        addImage(image);
+      } catch (error) {
+        get().notify(error, `Opening "${file.name}"`);
+      }
+    }
+    void api.getSettings().then((settings) => set({ settings }), () => undefined);
+  },
+
+  async closeImage(id) {
+    await api.closeImage({ imageId: id }).catch(() => undefined);
+    set((state) => {
+      const images = state.images.filter((i) => i.id !== id);
+      const activeImageId = state.activeImageId === id ? images.at(-1)?.id ?? null : state.activeImageId;
+      return { images, activeImageId };
+    });
+  },
+
+  activate(id) {
+    set({ activeImageId: id });
+  },
+
+  async cancelJob(id, hard) {
+    try {
+      const job = await api.cancelJob({ jobId: id, hard });
+      set((state) => ({ jobs: { ...state.jobs, [job.id]: job } }));
+    } catch (error) {
+      get().notify(error, 'Cancelling');
+    }
+  },
+
+  async updateSettings(patch) {
+    try {
+      set({ settings: await api.updateSettings(patch) });
+      if (patch.inference) void get().refreshEngine();
+    } catch (error) {
+      get().notify(error, 'Saving settings');
+    }
+  },
+
+  notify(error, context) {
+    const info = toErrorInfo(error);
+    if (info.code === 'CANCELLED') return;
+    set((state) => ({ notices: [...state.notices.slice(-4), { id: ++noticeId, error: info, context }] }));
+  },
+
+  dismiss(id) {
+    set((state) => ({ notices: state.notices.filter((n) => n.id !== id) }));
+  },
+
+  setView(view) {
+    set((state) => ({ view: { ...state.view, ...view } }));
+  },
+
+  setDialog(name, open) {
+    set((state) => ({ dialogs: { ...state.dialogs, [name]: open } }));
+  },
+}));
+
+function addImage(image: ImageInfo): void {
+  useApp.setState((state) => {
+    const exists = state.images.some((i) => i.id === image.id);
+    return { images: exists ? state.images.map((i) => (i.id === image.id ? image : i)) : [...state.images, image], activeImageId: image.id };
+  });
+}
+
+function handleEvent(event: EngineEvent): void {
+  const { setState, getState } = useApp;
+  switch (event.type) {
+    case 'job':
+      setState((state) => ({ jobs: { ...state.jobs, [event.job.id]: event.job } }));
+      if (event.job.state === 'failed' && event.job.error) {
+        const image = getState().images.find((i) => i.id === event.job.imageId);
+        getState().notify(event.job.error, image ? `Opening "${image.name}"` : event.job.title);
+      }
+      break;
+    case 'image':
+      setState((state) => ({ images: state.images.map((i) => (i.id === event.image.id ? event.image : i)) }));
+      break;
+    case 'engine':
+      setState({ engineState: event.state === 'ready' ? 'ready' : 'restarting' });
+      if (event.state === 'ready') void getState().refreshEngine();
+      break;
+  }
+}
+
+export function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}
+
+export const activeImage = (state: AppState): ImageInfo | null => state.images.find((i) => i.id === state.activeImageId) ?? null;
+
+const NO_FILES: string[] = [];
+/** Selector with a stable empty value (a fresh [] would re-render forever). */
+export const recentFiles = (state: AppState): string[] => state.settings?.recentFiles ?? NO_FILES;
