@@ -1,12 +1,15 @@
-import type { IriscopeApi } from '../../../electron/common/contract';
+import { BINARY_METHODS, JSON_METHODS } from '../../../electron/common/api-methods';
+import type { EngineEvent, IriscopeApi, Reply } from '../../../electron/common/contract';
+import { fromErrorInfo } from '../../../electron/common/errors';
 import { createHttpClient } from '../../../electron/common/http-client';
 
-/** Extras only the desktop shell has: native dialogs and dropped-file paths. */
+/** Extras only the desktop shell has: native dialogs, dropped-file paths, the menu. */
 export interface DesktopBridge {
   openFileDialog(options: { multiple?: boolean; directory?: boolean }): Promise<string[]>;
   /** The real path of a dropped File (Electron's webUtils), or null. */
   pathForFile(file: File): string | null;
   revealInFolder(path: string): Promise<void>;
+  onMenu(listener: (action: string) => void): () => void;
 }
 
 export interface UiApi extends IriscopeApi {
@@ -17,11 +20,21 @@ export interface UiApi extends IriscopeApi {
   thumbnailUrl(path: string, size: number): string;
 }
 
+/** What the Electron preload exposes: the same calls, answering with Reply envelopes. */
+type PreloadBridge = Record<string, (...args: unknown[]) => Promise<Reply<unknown>>> & {
+  onEvent(listener: (event: EngineEvent) => void): () => void;
+};
+
 declare global {
   interface Window {
-    iriscope?: IriscopeApi;
+    iriscope?: PreloadBridge;
     iriscopeDesktop?: DesktopBridge;
   }
+}
+
+function unwrap<T>(reply: Reply<T>): T {
+  if (!reply.ok) throw fromErrorInfo(reply.error);
+  return reply.result;
 }
 
 /**
@@ -29,9 +42,13 @@ declare global {
  * desktop window, the loopback HTTP/WebSocket API otherwise.
  */
 export function createUiApi(): UiApi {
-  if (window.iriscope) {
-    const bridge = window.iriscope;
-    return Object.assign(Object.create(bridge) as IriscopeApi, bridge, {
+  const bridge = window.iriscope;
+  if (bridge) {
+    const calls = Object.fromEntries(
+      [...JSON_METHODS, ...BINARY_METHODS].map((method) => [method, async (...args: unknown[]) => unwrap(await bridge[method](...args))]),
+    );
+    return Object.assign(calls as unknown as IriscopeApi, {
+      onEvent: (listener: (event: EngineEvent) => void) => bridge.onEvent(listener),
       transport: 'electron' as const,
       desktop: window.iriscopeDesktop ?? null,
       tileUrl: (imageId: string, level: number, x: number, y: number) => `iriscope://app/tile/${imageId}/${level}/${x}/${y}`,

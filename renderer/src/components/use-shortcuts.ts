@@ -1,4 +1,5 @@
 import { useEffect, type RefObject } from 'react';
+import { api } from '../api/client';
 import { useApp } from '../state/store';
 import type { ViewerHandle } from '../viewer/ImageViewer';
 
@@ -62,6 +63,25 @@ export function useShortcuts({ openDialog, viewer }: { openDialog: () => void; v
       }
     };
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    // The desktop menu sends the same actions the keys trigger.
+    const offMenu = api.desktop?.onMenu((action) => {
+      const state = useApp.getState();
+      const actions: Record<string, () => void> = {
+        open: openDialog,
+        'close-image': () => state.activeImageId && void state.closeImage(state.activeImageId),
+        'zoom-in': () => viewer.current?.zoomBy(1.5),
+        'zoom-out': () => viewer.current?.zoomBy(1 / 1.5),
+        fit: () => viewer.current?.fit(),
+        'actual-size': () => viewer.current?.actualSize(),
+        'toggle-jobs': () => void state.updateSettings({ ui: { showJobPanel: !(state.settings?.ui.showJobPanel ?? true) } }),
+        settings: () => state.setDialog('settings', true),
+        shortcuts: () => state.setDialog('shortcuts', true),
+      };
+      actions[action]?.();
+    });
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      offMenu?.();
+    };
   }, [openDialog, viewer]);
 }

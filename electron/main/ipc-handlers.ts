@@ -1,0 +1,74 @@
+import type { IpcMain, IpcMainInvokeEvent } from 'electron';
+import { BINARY_METHODS, JSON_METHODS, ipcChannel, type ApiMethod } from '../common/api-methods';
+import type { Reply } from '../common/contract';
+import { IriscopeError, toErrorInfo } from '../common/errors';
+import { parseInput } from '../common/validate';
+import type { PathGuard } from './path-guard';
+
+export interface IpcDeps {
+  call(method: ApiMethod, input: unknown, bytes?: Uint8Array): Promise<Reply<unknown>>;
+  guard: PathGuard;
+  /** Origins the app's own pages are served from. */
+  trustedOrigin: string;
+  /** Called with every successful openImage result (to remember recent files as granted). */
+  onOpened?(path: string): void;
+}
+
+/** Calls whose input names a file on disk, checked against the path guard. */
+const PATH_INPUTS: Partial<Record<ApiMethod, (input: Record<string, unknown>) => string>> = {
+  inspectImage: (i) => i.path as string,
+  openImage: (i) => i.path as string,
+  readThumbnail: (i) => i.path as string,
+  importModel: (i) => i.path as string,
+};
+
+/** The desktop window browses files with native dialogs, never through the engine. */
+const DENIED_IN_DESKTOP: ApiMethod[] = ['listDirectory'];
+
+/** Refuses IPC from any frame that is not one of the app's own pages (checklist #17). */
+export function assertTrustedSender(event: Pick<IpcMainInvokeEvent, 'senderFrame'>, trustedOrigin: string): void {
+  const url = event.senderFrame?.url ?? '';
+  const sender = safeUrl(url);
+  const trusted = safeUrl(trustedOrigin);
+  // Custom schemes have an opaque origin ("null"), so compare scheme and host.
+  if (!sender || !trusted || sender.protocol !== trusted.protocol || sender.host !== trusted.host) {
+    throw new IriscopeError({ code: 'UNAUTHORIZED', message: 'Request from an untrusted page refused.', detail: `sender ${url || 'unknown'}` });
+  }
+}
+
+function safeUrl(url: string): URL | null {
+  try {
+    return new URL(url);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One ipcMain handler per API call. Each checks the sender, validates its
+ * arguments with the contract's schema and the path guard, then forwards to
+ * the inference host. Replies are Reply envelopes, so typed errors survive.
+ */
+export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle'>, deps: IpcDeps): void {
+  for (const method of [...JSON_METHODS, ...BINARY_METHODS]) {
+    ipcMain.handle(ipcChannel(method), async (event, raw: unknown, bytes?: unknown) => {
+      try {
+        assertTrustedSender(event, deps.trustedOrigin);
+        if (DENIED_IN_DESKTOP.includes(method)) {
+          throw new IriscopeError({ code: 'PERMISSION_DENIED', message: 'The desktop window opens files through the system dialog.' });
+        }
+        const input = parseInput(method as never, raw) as Record<string, unknown>;
+        const pathOf = PATH_INPUTS[method];
+        if (pathOf) deps.guard.check(pathOf(input));
+        if (method === 'uploadImage' && !(bytes instanceof Uint8Array)) {
+          throw new IriscopeError({ code: 'BAD_REQUEST', message: 'uploadImage needs the file bytes.' });
+        }
+        const reply = await deps.call(method, input, method === 'uploadImage' ? (bytes as Uint8Array) : undefined);
+        if (reply.ok && method === 'openImage') deps.onOpened?.((reply.result as { path: string }).path);
+        return reply;
+      } catch (error) {
+        return { ok: false, error: toErrorInfo(error) } satisfies Reply<unknown>;
+      }
+    });
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Electron main: windows, menus, dialogs and the guarded bridge between the
+ * sandboxed renderer and the inference host. No inference and no image
+ * decoding happen here: they would freeze the window.
+ */
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, utilityProcess } from 'electron';
+import path from 'node:path';
+import { IPC_EVENT_CHANNEL } from '../common/api-methods';
+import type { Settings } from '../common/contract';
+import { APP_ORIGIN, APP_SCHEME, createProtocolHandler } from './app-protocol';
+import { HostSupervisor, type HostProcess } from './host-supervisor';
+import { registerIpcHandlers } from './ipc-handlers';
+import { installMenu } from './menu';
+import { PathGuard } from './path-guard';
+import { hardenSession, hardenWebContents } from './security';
+
+// Bundled to dist/electron/main.cjs; the app's root is two folders up.
+const appRoot = path.resolve(__dirname, '..', '..');
+// Native code (onnxruntime, libvips) cannot read inside app.asar: models and assets are unpacked.
+const resourceRoot = app.isPackaged ? path.join(process.resourcesPath, 'app.asar.unpacked') : appRoot;
+const rendererDir = path.join(appRoot, 'dist', 'renderer');
+
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);
+
+let mainWindow: BrowserWindow | null = null;
+const guard = new PathGuard([path.join(resourceRoot, 'assets', 'samples')]);
+
+const host = new HostSupervisor(
+  () =>
+    utilityProcess.fork(path.join(appRoot, 'dist', 'node', 'inference-host.mjs'), [], {
+      serviceName: 'Iriscope inference',
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        IRISCOPE_APP_ROOT: resourceRoot,
+        IRISCOPE_DATA_DIR: app.getPath('userData'),
+        IRISCOPE_CACHE_DIR: path.join(app.getPath('userData'), 'Cache', 'iriscope'),
+      },
+    }) as unknown as HostProcess,
+  (event) => mainWindow?.webContents.send(IPC_EVENT_CHANNEL, event),
+);
+
+function createWindow(): void {
+  mainWindow = new BrowserWindow({
+    width: 1440,
+    height: 900,
+    minWidth: 900,
+    minHeight: 600,
+    backgroundColor: '#111317',
+    title: 'Iriscope',
+    show: false,
+    webPreferences: {
+      preload: path.join(__dirname, 'preload.cjs'),
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  mainWindow.once('ready-to-show', () => mainWindow?.show());
+  mainWindow.on('closed', () => {
+    mainWindow = null;
+  });
+  void mainWindow.loadURL(`${APP_ORIGIN}/index.html`);
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (mainWindow?.isMinimized()) mainWindow.restore();
+    mainWindow?.focus();
+  });
+
+  hardenWebContents(app);
+
+  app.whenReady().then(async () => {
+    hardenSession(session.defaultSession);
+    protocol.handle(APP_SCHEME, createProtocolHandler({ rendererDir, guard, call: (method, input) => host.call(method, input) }));
+    await host.start();
+
+    // Recent files were opened by the user before: the renderer may reopen them.
+    const settings = await host.call('getSettings', {});
+    if (settings.ok) for (const file of (settings.result as Settings).recentFiles) guard.grantFile(file);
+
+    registerIpcHandlers(ipcMain, {
+      call: (method, input, bytes) => host.call(method, input, bytes),
+      guard,
+      trustedOrigin: APP_ORIGIN,
+      onOpened: (file) => guard.grantFile(file),
+    });
+    ipcMain.handle('iriscope-desktop:open-dialog', async (event, options: { multiple?: boolean; directory?: boolean }) => {
+      if (new URL(event.senderFrame?.url ?? 'about:blank').host !== 'app') return [];
+      const result = await dialog.showOpenDialog(mainWindow!, {
+        properties: [options?.directory ? 'openDirectory' : 'openFile', ...(options?.multiple ? (['multiSelections'] as const) : [])],
+        filters: options?.directory ? [] : [
+          { name: 'Images', extensions: ['jpg', 'jpeg', 'png', 'webp', 'tif', 'tiff', 'gif', 'avif', 'heic', 'jp2', 'svg'] },
+          { name: 'All files', extensions: ['*'] },
+        ],
+      });
+      for (const chosen of result.filePaths) (options?.directory ? guard.grantFolder(chosen) : guard.grantFile(chosen));
+      return result.filePaths;
+    });
+    // Dropped files: the preload resolves the File to its path (webUtils), which
+    // only works for real files the user dropped, and grants it here.
+    ipcMain.on('iriscope-desktop:grant-dropped', (event, file: unknown) => {
+      if (typeof file === 'string' && new URL(event.senderFrame?.url ?? 'about:blank').host === 'app') guard.grantFile(file);
+    });
+    ipcMain.handle('iriscope-desktop:reveal', (_event, file: unknown) => {
+      if (typeof file === 'string' && guard.allows(file)) shell.showItemInFolder(file);
+    });
+
+    installMenu(() => mainWindow, process.platform === 'darwin');
+    createWindow();
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    });
+  });
+
+  // Quit when all windows are closed, except on macOS where apps stay in the dock.
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('before-quit', () => host.stop());
+}
