@@ -1,0 +1,111 @@
+import http from 'node:http';
+import path from 'node:path';
+import sharp from 'sharp';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineEvent } from '../../electron/common/contract';
+import { createHttpClient } from '../../electron/common/http-client';
+import { Engine } from '../../electron/engine/engine';
+import { startServer, type RunningServer } from '../../electron/server/http-api-server';
+import { REPO_ROOT, SAMPLE_PHOTO, tempDir } from '../helpers/fixtures';
+
+let engine: Engine;
+let server: RunningServer;
+
+beforeAll(async () => {
+  const dir = await tempDir();
+  engine = await Engine.create({ paths: { appRoot: REPO_ROOT, dataDir: path.join(dir, 'data'), cacheDir: path.join(dir, 'cache') } });
+  // The static files are not under test here; any folder will do.
+  server = await startServer({ api: engine, rendererDir: path.join(REPO_ROOT, 'renderer'), token: 'secret-token-for-tests-0123456789ab' });
+});
+afterAll(async () => {
+  await server.close();
+  await engine.dispose();
+});
+
+const post = (method: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${server.url}api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}`, ...headers }, body: JSON.stringify(body) });
+
+describe('iriscope serve (loopback transport)', () => {
+  it('listens on 127.0.0.1 only and prints a URL that carries the token', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(server.openUrl).toBe(`${server.url}?token=${server.token}`);
+  });
+
+  it('refuses API calls without the token', async () => {
+    const response = await fetch(`${server.url}api/engineInfo`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    expect(response.status).toBe(401);
+    expect((await response.json()).error.code).toBe('UNAUTHORIZED');
+  });
+
+  it('refuses a foreign Host header (DNS rebinding) and cross-origin calls', async () => {
+    // fetch() will not forge a Host header; a raw request can, as a rebinding page would.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${server.url}api/listJobs`, { method: 'POST', headers: { Host: 'evil.example', Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    expect(status).toBe(421);
+    const crossOrigin = await post('listJobs', {}, { Origin: 'https://evil.example' });
+    expect(crossOrigin.status).toBe(403);
+  });
+
+  it('exchanges the token in the URL for an HttpOnly same-site cookie', async () => {
+    const response = await fetch(server.openUrl, { redirect: 'manual' });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('set-cookie')).toMatch(/iriscope_token=.+; HttpOnly; SameSite=Strict/);
+    expect((await fetch(`${server.url}?token=wrong`)).status).toBe(401);
+  });
+
+  it('validates arguments with the contract and answers typed errors', async () => {
+    const bad = await post('openImage', { path: 42 });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatchObject({ code: 'BAD_REQUEST', message: 'Invalid request for openImage.' });
+    const missing = await post('openImage', { path: '/nowhere/at/all.jpg' });
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error).toMatchObject({ code: 'FILE_NOT_FOUND', message: '"all.jpg" does not exist.' });
+    const formPost = await fetch(`${server.url}api/listJobs`, { method: 'POST', headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'a=b' });
+    expect(formPost.status).toBe(400);
+  });
+
+  it('carries the whole contract: open an image, get events over the WebSocket, read tiles and thumbnails', async () => {
+    const client = createHttpClient({ baseUrl: server.url, token: server.token, WebSocket: WebSocket as never });
+    const events: EngineEvent[] = [];
+    const off = client.onEvent((event) => events.push(event));
+    await new Promise((r) => setTimeout(r, 200));
+    const image = await client.openImage({ path: SAMPLE_PHOTO });
+    expect(image).toMatchObject({ name: 'nagasaki-boats.jpg', width: 1024, height: 819 });
+    await expect.poll(() => events.some((e) => e.type === 'image' && e.image.id === image.id && e.image.pyramid.state === 'ready'), { timeout: 20_000 }).toBe(true);
+    expect(events.some((e) => e.type === 'job' && e.job.state === 'succeeded')).toBe(true);
+
+    const tile = await client.readTile({ imageId: image.id, level: 1, x: 0, y: 0 });
+    expect((await sharp(tile).metadata()).format).toBe('jpeg');
+    const thumb = await sharp(await client.readThumbnail({ path: SAMPLE_PHOTO, size: 128 })).metadata();
+    expect(Math.max(thumb.width, thumb.height)).toBe(128);
+    await expect(client.readTile({ imageId: image.id, level: 9, x: 0, y: 0 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    off();
+    client.close();
+  });
+
+  it('accepts uploads (drag and drop in a browser) and opens them', async () => {
+    const client = createHttpClient({ baseUrl: server.url, token: server.token });
+    const bytes = new Uint8Array(await sharp(SAMPLE_PHOTO).resize(300).png().toBuffer());
+    const image = await client.uploadImage({ name: 'dropped photo.png' }, bytes);
+    expect(image).toMatchObject({ format: 'png', width: 300 });
+    expect(image.path).toContain(path.join('data', 'uploads'));
+  });
+
+  it('never serves files outside the renderer folder', async () => {
+    const response = await fetch(`${server.url}..%2f..%2fpackage.json`, { headers: { Authorization: `Bearer ${server.token}` } });
+    expect([403, 404]).toContain(response.status);
+  });
+
+  it('sends a strict Content-Security-Policy', async () => {
+    const response = await fetch(server.url, { headers: { Authorization: `Bearer ${server.token}` } });
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(response.headers.get('content-security-policy')).toContain("object-src 'none'");
+  });
+});
