@@ -34,7 +34,7 @@ function human(id: string): TfjsModel {
 
 /** Side of the aligned face crop fed to the attribute graphs. */
 export const CROP = 128;
-/** The crop covers the detector box enlarged by this factor (IMDB-WIKI's 40 % margin per side). */
+/** The crop covers the detector box enlarged by this factor (40 % margin per side, as the SSR-Net demo crops for its IMDB-WIKI-trained models). */
 export const CROP_BOX_SCALE = 1.8;
 /** Emotion sees only the centre of the crop: FER2013 faces are framed tighter (about the box + 10 % per side). */
 export const EMOTION_WINDOW: [number, number] = [21, 107];
@@ -54,8 +54,8 @@ const FACE_CROP = {
     `taken from the image rotated so the two eye keypoints are level (rotation about the box centre, angle atan2(leftEye.y - rightEye.y, leftEye.x - rightEye.x)), ` +
     `resampled bilinearly to ${CROP}x${CROP}; pixels outside the image are black (0)`,
   why:
-    'IMDB-WIKI face crops (training data of SSR-Net and the oarriaga gender model) carry a 40% margin on every side of the face box; ' +
-    'the SSR-Net demo crops the same way (ad = 0.4, demo/TYY_demo_mtcnn.py)',
+    'the SSR-Net demo crops the detector box with a 40% margin on every side (ad = 0.4, demo/TYY_demo_mtcnn.py) to match its IMDB-WIKI training crops; ' +
+    'the oarriaga gender model was trained on the same IMDB-WIKI crops (imdb_crop). That IMDB-WIKI crops carry exactly this margin is not re-checked here.',
 };
 
 // ---------------------------------------------------------------------------
@@ -357,7 +357,8 @@ const CROP_SECTION = `## Input: the aligned face crop
 All attribute graphs (face-age, face-gender, face-emotion, face-attributes) take the same input, \`faces\`:
 float32 \`[N, 3, ${CROP}, ${CROP}]\`, NCHW, **RGB in [0, 1]** (8-bit value / 255). The crop is a square of side
 ${CROP_BOX_SCALE} x the detector box side, centred on the box, cut from the image rotated so that the eyes are level.
-That is the IMDB-WIKI framing (40 % margin on each side of the face box) that SSR-Net and the gender model were trained on.
+That is the framing of the SSR-Net demo (40 % margin on each side of the detector box, \`ad = 0.4\`), chosen to match
+the IMDB-WIKI face crops that SSR-Net and the gender model were trained on (the crops' exact margin is not re-checked here).
 Each head's own upstream preprocessing happens inside the graph:
 
 | head | region | resize | colour | values |
@@ -416,7 +417,9 @@ not an accuracy figure.
   missed (measured above), so the pipeline must tile large photos. Strongly rolled, profile and heavily occluded faces are
   expected to be missed more often (typical for BlazeFace; not measured here).
 - Google's MediaPipe model cards describe a fairness evaluation across skin tones and genders [not verified here]; we have
-  no evaluation set of our own, so recall on under-represented groups is unknown.
+  no evaluation set of our own, so recall on under-represented groups is unknown. Independent work finds face detectors in
+  general localise faces unequally across gender and skin tone (Mittal et al., "Are Face Detection Models Biased?",
+  arXiv:2211.03588).
 - Keypoints are coarse (6 points); use them for alignment (roll) only.
 `;
 }
@@ -437,10 +440,15 @@ ${CROP_SECTION}
 - Trained on IMDB (IMDB-WIKI, Rothe et al.): celebrity photos from IMDb with ages computed from the birth date and the photo's year,
   which makes the labels noisy; faces were filtered by detector score (data/TYY_IMDBWIKI_create_db.py). IMDB-WIKI is commonly described
   as for academic research only: that is a question about the data, separate from the code/weights licence.
-- The population is mostly adult, Western, white film and TV actors photographed professionally, often with make-up; children, old
-  people and darker-skinned people are under-represented, so errors are larger there. Expect errors of several years (the
-  SSR-Net paper reports MAE of about 7 years on IMDB test splits [unverified here]); the upstream README itself says the
-  pre-trained models are "mainly for the evaluation of the datasets" and not really for real-world images.
+- The population is mostly adult Western film and TV actors photographed professionally, often with make-up; the SSR-Net
+  paper itself notes that "most face image datasets contain images of Westerners" (Sec. 4.5). Children, old people and
+  under-represented groups get larger errors.
+- Accuracy of *these* weights is not published as a number: the paper calls IMDB-WIKI too noisy for MAE evaluation and shows
+  only training/validation curves for it (Fig. 2); its headline MAE of 3.16 years is on MORPH2 after fine-tuning, i.e. a
+  different model. Expect errors of several years on real photos; the upstream README says the pre-trained models are
+  "mainly for the evaluation of the datasets" and not really for real-world images.
+- Upstream training preprocessing differs from the paper's (the paper aligns faces by landmarks; the released
+  data/TYY_IMDBWIKI_create_db.py only resizes the IMDB-WIKI crops): we follow the released code.
 - Predicts apparent age, not real age. Do not use it for age verification or any decision about a person.
 `;
 }

@@ -20,6 +20,7 @@ import sharp, { type Sharp } from 'sharp';
 import * as ort from 'onnxruntime-node';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { readTfjsModel } from './tfjs-model.js';
 import { convertTfjsModel } from './convert.js';
 import { encodeModel } from './writer.js';
@@ -144,7 +145,7 @@ async function trial(v: Variant, session: ort.InferenceSession, crops: Buffer[],
   for (let i = 0; i < N * N; i++) for (let ch = 0; ch < 3; ch++) x[ch * N * N + i] = raw[i * 3 + ch] / 127.5 - 1;
   const out = await session.run({ input: new ort.Tensor('float32', x, [1, 3, N, N]) });
   const rows = v.assemble(out);
-  if (process.env.DEBUG_DET) { let m = -1e9; for (let i = 0; i < rows.length; i += 17) m = Math.max(m, rows[i]); console.log(v.id, s, "max logit", m); await sharp(raw, { raw: { width: N, height: N, channels: 3 } }).png().toFile(`/tmp/fx/trial_${v.id}_${s}.png`); }
+  if (process.env.DEBUG_DET) { let m = -1e9; for (let i = 0; i < rows.length; i += 17) m = Math.max(m, rows[i]); console.log(v.id, s, "max logit", m); await sharp(raw, { raw: { width: N, height: N, channels: 3 } }).png().toFile(join(tmpdir(), `trial_${v.id}_${s}.png`)); }
   const dets = detect(rows, anchors(N, v.layers), v.threshold);
   const used = new Set<number>();
   let found = 0;
