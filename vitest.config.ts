@@ -19,6 +19,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          // A page does real work here (pyramids, inference): poll patiently.
+          expect: { poll: { timeout: 20_000, interval: 100 } },
           testTimeout: 240_000,
           hookTimeout: 300_000,
           pool: 'forks',

@@ -181,9 +181,10 @@ export class Engine implements IriscopeApi {
   async uploadImage({ name }: { name: string }, bytes: Uint8Array): Promise<ImageInfo> {
     if (!bytes.length) throw new IriscopeError({ code: 'CORRUPT_IMAGE', message: `"${name}" is empty (0 bytes).` });
     const safe = path.basename(name).replace(/[^\w.\- ]+/g, '_').slice(-120) || 'image';
-    const dir = this.uploadsDir();
+    // One folder per upload keeps the file's own name, whatever was dropped before.
+    const dir = path.join(this.uploadsDir(), new Date().toISOString().replace(/[:.]/g, '-'));
     await fs.mkdir(dir, { recursive: true });
-    const target = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${safe}`);
+    const target = path.join(dir, safe);
     await writeFileAtomic(target, bytes);
     return this.openImage({ path: target });
   }

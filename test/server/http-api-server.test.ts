@@ -35,7 +35,7 @@ describe('iriscope serve (loopback transport)', () => {
   it('refuses API calls without the token', async () => {
     const response = await fetch(`${server.url}api/engineInfo`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
     expect(response.status).toBe(401);
-    expect((await response.json()).error.code).toBe('UNAUTHORIZED');
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
   });
 
   it('refuses a foreign Host header (DNS rebinding) and cross-origin calls', async () => {
@@ -63,10 +63,10 @@ describe('iriscope serve (loopback transport)', () => {
   it('validates arguments with the contract and answers typed errors', async () => {
     const bad = await post('openImage', { path: 42 });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toMatchObject({ code: 'BAD_REQUEST', message: 'Invalid request for openImage.' });
+    expect(((await bad.json()) as { error: unknown }).error).toMatchObject({ code: 'BAD_REQUEST', message: 'Invalid request for openImage.' });
     const missing = await post('openImage', { path: '/nowhere/at/all.jpg' });
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error).toMatchObject({ code: 'FILE_NOT_FOUND', message: '"all.jpg" does not exist.' });
+    expect(((await missing.json()) as { error: unknown }).error).toMatchObject({ code: 'FILE_NOT_FOUND', message: '"all.jpg" does not exist.' });
     const formPost = await fetch(`${server.url}api/listJobs`, { method: 'POST', headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'a=b' });
     expect(formPost.status).toBe(400);
   });

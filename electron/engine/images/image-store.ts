@@ -81,6 +81,7 @@ export class ImageStore {
           levels: built.levels,
           builtAt: Date.now(),
           buildMs: Date.now() - started,
+          builderPeakRssBytes: built.peakRssBytes,
           lastUsed: Date.now(),
         };
         await this.cache.save(key, saved);

@@ -104,12 +104,25 @@ export const ImageViewer = forwardRef<ViewerHandle, { image: ImageInfo; job: Job
             <div className="overlay-title">{image.pyramid.state === 'cancelled' ? 'Preparation cancelled' : 'This image could not be opened'}</div>
             <p>{image.pyramid.error?.message}</p>
             {image.pyramid.error?.hint && <p className="muted">{image.pyramid.error.hint}</p>}
+            <div className="overlay-row">
+              <span />
+              <button type="button" className="button" onClick={() => void reopen(image)}>
+                Try again
+              </button>
+            </div>
           </div>
         </div>
       )}
     </div>
   );
 });
+
+/** Closes the failed or cancelled image and opens its file again. */
+async function reopen(image: ImageInfo): Promise<void> {
+  const { closeImage, openPaths } = useApp.getState();
+  await closeImage(image.id);
+  await openPaths([image.path]);
+}
 
 function PreparingOverlay({ image, job }: { image: ImageInfo; job: JobInfo | null }) {
   const cancelJob = useApp((s) => s.cancelJob);

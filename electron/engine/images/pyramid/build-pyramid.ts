@@ -8,6 +8,7 @@ import type { BuilderMessage, PyramidBuildRequest } from './pyramid-format';
 export interface BuiltPyramid {
   levels: Array<{ width: number; height: number }>;
   bands: number;
+  peakRssBytes: number;
 }
 
 /**
@@ -44,7 +45,7 @@ function runBuilder(request: PyramidBuildRequest, ctx: JobContext): Promise<Buil
 
     child.on('message', (message: BuilderMessage) => {
       if (message.type === 'progress') ctx.progress(message.fraction, message.message);
-      else if (message.type === 'done') result = { levels: message.levels, bands: message.bands };
+      else if (message.type === 'done') result = { levels: message.levels, bands: message.bands, peakRssBytes: message.peakRssBytes };
       else if (message.type === 'error') failure = message;
     });
     child.on('error', (error) => settle(() => reject(error)));

@@ -81,7 +81,7 @@ async function build(request: PyramidBuildRequest): Promise<void> {
     const meta = await sharp(request.target, { limitInputPixels: false, page }).metadata();
     levels.push({ width: meta.width, height: meta.height });
   }
-  await send({ type: 'done', levels, bands: first.channels });
+  await send({ type: 'done', levels, bands: first.channels, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
 }
 
 process.once('message', (request: PyramidBuildRequest) => {

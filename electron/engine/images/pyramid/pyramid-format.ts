@@ -28,11 +28,13 @@ export interface PyramidRecord {
   levels: Array<{ width: number; height: number }>;
   builtAt: number;
   buildMs: number;
+  /** Peak memory of the builder process (bytes), for the benchmark and bug reports. */
+  builderPeakRssBytes?: number;
   lastUsed: number;
 }
 
 /** Messages from the builder process to the engine. */
 export type BuilderMessage =
   | { type: 'progress'; fraction: number | null; message: string }
-  | { type: 'done'; levels: Array<{ width: number; height: number }>; bands: number }
+  | { type: 'done'; levels: Array<{ width: number; height: number }>; bands: number; peakRssBytes: number }
   | { type: 'error'; message: string; code?: string };

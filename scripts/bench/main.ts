@@ -1,0 +1,28 @@
+/**
+ * `npm run bench [-- pyramid|providers|all]`: speed and memory, printed as
+ * ratios against a baseline measured in the same run (machines here are
+ * noisy; absolute times are for the record only, never asserted).
+ *
+ *   pyramid    open a 20,000 × 20,000 JPEG, build its pyramid, read 50 random
+ *              1024² regions (engine peak RSS; pyramid vs straight-from-file
+ *              region reads), and time the first viewer tile of a cached image
+ *   providers  every shipped model on every execution provider that loads
+ *              here: time per run and largest difference from CPU
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { benchProviders } from './providers';
+
+const which = process.argv[2] ?? 'all';
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+if (which === 'pyramid' || which === 'all') {
+  // The engine runs in its own process so its peak RSS is its own, not the fixture generator's.
+  const { status } = spawnSync(process.execPath, ['--import', 'tsx', `${here}pyramid.ts`, ...process.argv.slice(3)], { stdio: 'inherit' });
+  if (status !== 0) process.exit(status ?? 1);
+}
+if (which === 'providers' || which === 'all') await benchProviders();
+if (!['pyramid', 'providers', 'all'].includes(which)) {
+  console.error(`unknown benchmark "${which}": use pyramid, providers or all`);
+  process.exit(2);
+}
