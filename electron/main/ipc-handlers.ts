@@ -12,6 +12,8 @@ export interface IpcDeps {
   trustedOrigin: string;
   /** Called with every successful openImage result (to remember recent files as granted). */
   onOpened?(path: string): void;
+  /** Called after a hard cancel of a job, with the job as the host reported it. */
+  onHardCancel?(job: { id: string; kind: string }): void;
 }
 
 /** Calls whose input names a file on disk, checked against the path guard. */
@@ -65,6 +67,7 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle'>, deps: IpcD
         }
         const reply = await deps.call(method, input, method === 'uploadImage' ? (bytes as Uint8Array) : undefined);
         if (reply.ok && method === 'openImage') deps.onOpened?.((reply.result as { path: string }).path);
+        if (reply.ok && method === 'cancelJob' && input.hard) deps.onHardCancel?.(reply.result as { id: string; kind: string });
         return reply;
       } catch (error) {
         return { ok: false, error: toErrorInfo(error) } satisfies Reply<unknown>;

@@ -89,6 +89,11 @@ if (!app.requestSingleInstanceLock()) {
       guard,
       trustedOrigin: APP_ORIGIN,
       onOpened: (file) => guard.grantFile(file),
+      // onnxruntime cannot interrupt a running session: the hard cancel of
+      // inference is to kill the host, which respawns (pyramids stay cached).
+      onHardCancel: (job) => {
+        if (job.kind === 'colorize' || job.kind === 'detect' || job.kind === 'faces') host.restart();
+      },
     });
     ipcMain.handle('iriscope-desktop:open-dialog', async (event, options: { multiple?: boolean; directory?: boolean }) => {
       if (new URL(event.senderFrame?.url ?? 'about:blank').host !== 'app') return [];

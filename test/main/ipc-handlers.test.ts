@@ -50,6 +50,18 @@ describe('Electron IPC handlers', () => {
     expect(call).toHaveBeenCalledTimes(2);
   });
 
+  it('reports hard cancels so main can kill the inference host', async () => {
+    const handlers = new Map<string, Handler>();
+    const onHardCancel = vi.fn();
+    const call = vi.fn(async () => ({ ok: true as const, result: { id: 'job-1', kind: 'colorize' } }));
+    registerIpcHandlers({ handle: (channel: string, handler: Handler) => handlers.set(channel, handler) } as never, { call, guard: new PathGuard([]), trustedOrigin: 'iriscope://app', onHardCancel });
+    const fromApp = { senderFrame: { url: 'iriscope://app/index.html' } };
+    await handlers.get('iriscope:cancelJob')!(fromApp, { jobId: 'job-1' });
+    expect(onHardCancel).not.toHaveBeenCalled();
+    await handlers.get('iriscope:cancelJob')!(fromApp, { jobId: 'job-1', hard: true });
+    expect(onHardCancel).toHaveBeenCalledWith({ id: 'job-1', kind: 'colorize' });
+  });
+
   it('does not offer the engine file browser to the desktop window', async () => {
     const { handlers, fromApp } = setup();
     expect(await handlers.get('iriscope:listDirectory')!(fromApp, { path: '/' })).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } });

@@ -170,11 +170,34 @@ function handleEvent(event: EngineEvent): void {
     case 'image':
       setState((state) => ({ images: state.images.map((i) => (i.id === event.image.id ? event.image : i)) }));
       break;
-    case 'engine':
+    case 'engine': {
+      const wasRestarting = getState().engineState === 'restarting';
       setState({ engineState: event.state === 'ready' ? 'ready' : 'restarting' });
-      if (event.state === 'ready') void getState().refreshEngine();
+      if (event.state === 'ready') {
+        void getState().refreshEngine();
+        // A restarted engine has forgotten the open images: open them again
+        // (their pyramids are cached, so this is instant).
+        if (wasRestarting) void reopenAll();
+      }
       break;
+    }
   }
+}
+
+async function reopenAll(): Promise<void> {
+  const { images, activeImageId } = useApp.getState();
+  const reopened: ImageInfo[] = [];
+  let active: string | null = null;
+  for (const image of images) {
+    try {
+      const fresh = await api.openImage({ path: image.path });
+      reopened.push(fresh);
+      if (image.id === activeImageId) active = fresh.id;
+    } catch (error) {
+      useApp.getState().notify(error, `Reopening "${image.name}"`);
+    }
+  }
+  useApp.setState({ images: reopened, activeImageId: active ?? reopened.at(-1)?.id ?? null });
 }
 
 export function baseName(path: string): string {
