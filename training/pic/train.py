@@ -8,8 +8,8 @@ GPU config (128^2 -> 32^2) from the packed data set (see pack_gpu.py, gpu_job.sh
         --minutes 6 --out OUTDIR
 
 The learning-rate schedule follows the elapsed fraction of the time budget (warm-up, then cosine
-decay), so the run ends annealed whatever the hardware speed. Checkpoints (`ckpt.pt`: config, raw
-and EMA state_dicts, log) are written every --ckpt-every seconds and at the end; `log.jsonl` has
+decay), so the run ends annealed whatever the hardware speed. Checkpoints (`ckpt.pt`: config, EMA
+state_dict (+ raw weights with --save-raw), log) are written every --ckpt-every seconds and at the end; `log.jsonl` has
 one line per log step. Works with torch 1.13 and 2.x (no 2.x-only APIs).
 """
 from __future__ import annotations
@@ -49,8 +49,11 @@ def evaluate_bpd(model, rgb, cfg, device, bs=32):
 
 def save_ckpt(path, model, ema, cfg, step, log, args, elapsed):
     tmp = path + ".tmp"
-    torch.save({"config": cfg.to_dict(), "model": model.state_dict(), "ema": ema.state_dict(), "step": step,
-                "elapsed_s": elapsed, "log": log, "args": vars(args), "torch": torch.__version__}, tmp)
+    ck = {"config": cfg.to_dict(), "ema": {k: v.detach().cpu().contiguous() for k, v in ema.state_dict().items()},
+          "step": step, "elapsed_s": elapsed, "log": log, "args": vars(args), "torch": torch.__version__}
+    if args.save_raw:
+        ck["model"] = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    torch.save(ck, tmp)
     os.replace(tmp, path)
 
 
@@ -74,6 +77,7 @@ def main(argv=None):
     ap.add_argument("--ckpt-every", type=float, default=120.0, help="seconds between checkpoints")
     ap.add_argument("--bf16", action="store_true", help="autocast bf16 on CUDA (loss in fp32)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--save-raw", action="store_true", help="also store the raw (non-EMA) weights in ckpt.pt")
     args = ap.parse_args(argv)
 
     torch.manual_seed(args.seed)

@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""Evaluate a PIC checkpoint on the held-out corpus splits and print the quality table.
+
+    /usr/bin/python3 training/pic/evaluate.py CKPT [--out training/data/cache/pic-eval/cpu] [--json metrics.json]
+
+* validation / test NLL in bits per dimension (teacher-forced, EMA weights, centre square crops)
+* on the test photos, at --eval-size (default 256) output resolution: the sampled low-res ab is
+  upsampled bilinearly and combined with the photo's real L (as the app does, minus the
+  edge-aware upsampling), then compared with the real colours:
+  PSNR and SSIM (sRGB, 11x11 Gaussian SSIM) of one sample and of the best of 8,
+  Hasler–Süsstrunk colourfulness of the outputs vs the real photos, and diversity
+  (mean pairwise ab distance between the 8 samples, Lab units, on the low-res grid).
+* baselines from the same script: gray output (ab = 0) and the one-pass embedding-head
+  prediction (mixture mean of the auxiliary head, `preview_ab`).
+Sampling uses the same cached row/pixel decomposition as the ONNX graphs (PyTorch), with seeded uniforms.
+Writes a gallery PNG (gray | real | preview | samples) into --out.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageDraw
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data as D  # noqa: E402
+from cached import EmbedGraph, cached_sample  # noqa: E402
+from export import load_checkpoint  # noqa: E402
+from model import AB_SCALE, bits_per_dim, lab_to_rgb, lowres_L, rgb_to_inputs, rgb_to_lab  # noqa: E402
+
+
+def ssim(x, y):
+    """x, y [B,3,H,W] in [0,1] -> SSIM per image [B] (Gaussian 11x11, sigma 1.5)."""
+    g = torch.exp(-(torch.arange(11, dtype=torch.float64) - 5) ** 2 / (2 * 1.5 ** 2))
+    g = (g / g.sum()).float()
+    k = (g[:, None] * g[None, :]).expand(3, 1, 11, 11).contiguous()
+
+    def f(t):
+        return F.conv2d(t, k, groups=3)
+
+    C1, C2 = 0.01 ** 2, 0.03 ** 2
+    mx, my = f(x), f(y)
+    sxx, syy, sxy = f(x * x) - mx ** 2, f(y * y) - my ** 2, f(x * y) - mx * my
+    s = ((2 * mx * my + C1) * (2 * sxy + C2)) / ((mx ** 2 + my ** 2 + C1) * (sxx + syy + C2))
+    return s.mean(dim=(1, 2, 3))
+
+
+def psnr(x, y):
+    mse = ((x - y) ** 2).mean(dim=(1, 2, 3)).clamp(min=1e-10)
+    return 10 * torch.log10(1.0 / mse)
+
+
+def colourfulness(rgb):
+    """Hasler & Süsstrunk (2003) on sRGB in 0..255: sqrt(s_rg^2 + s_yb^2) + 0.3 sqrt(m_rg^2 + m_yb^2). [B]"""
+    R, G, B = (rgb * 255.0).unbind(1)
+    rg = R - G
+    yb = 0.5 * (R + G) - B
+    sd = torch.sqrt(rg.flatten(1).var(1, unbiased=False) + yb.flatten(1).var(1, unbiased=False))
+    mu = torch.sqrt(rg.flatten(1).mean(1) ** 2 + yb.flatten(1).mean(1) ** 2)
+    return sd + 0.3 * mu
+
+
+def compose(L_full, ab_low):
+    """L_full [1,1,H,W] in 0..100 (real), ab_low [N,2,h,w] normalised -> sRGB [N,3,H,W]."""
+    N = ab_low.shape[0]
+    ab = F.interpolate(ab_low * AB_SCALE, size=L_full.shape[-2:], mode="bilinear", align_corners=False)
+    return lab_to_rgb(torch.cat([L_full.expand(N, -1, -1, -1), ab], 1))
+
+
+def nll(model, rgb, bs=32):
+    cfg = model.cfg
+    tot_d = tot_e = 0.0
+    with torch.no_grad():
+        for i in range(0, rgb.shape[0], bs):
+            L, ab = rgb_to_inputs(rgb[i:i + bs], cfg.ds)
+            p, aux = model(L, ab)
+            Ll = lowres_L(L, cfg.ds)
+            tot_d += bits_per_dim(p, ab, Ll, cfg.mixtures).item() * L.shape[0]
+            tot_e += bits_per_dim(aux, ab, Ll, cfg.mixtures).item() * L.shape[0]
+    return tot_d / rgb.shape[0], tot_e / rgb.shape[0]
+
+
+def fmt_table(rows):
+    hdr = ["method", "PSNR 1", "PSNR best8", "SSIM 1", "SSIM best8", "CF", "|dCF|", "diversity"]
+    lines = ["| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)]
+    for r in rows:
+        cells = [r["method"]] + [("%.2f" % r[k]) if isinstance(r.get(k), (float, int)) else "–"
+                                 for k in ("psnr1", "psnr8", "ssim1", "ssim8", "cf", "dcf", "div")]
+        cells[3] = "%.3f" % r["ssim1"] if "ssim1" in r else "–"
+        cells[4] = "%.3f" % r["ssim8"] if "ssim8" in r else "–"
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("ckpt")
+    ap.add_argument("--out", default=os.path.join(D.REPO, "training", "data", "cache", "pic-eval"))
+    ap.add_argument("--json", default="", help="write the metrics here (for the model manifest)")
+    ap.add_argument("--eval-size", type=int, default=256)
+    ap.add_argument("--samples", type=int, default=8)
+    ap.add_argument("--temperatures", default="1.0,0.7")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--gallery", type=int, default=8, help="test images in the gallery")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--corpus", default=D.CORPUS)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.out, exist_ok=True)
+
+    model = load_checkpoint(args.ckpt)
+    cfg = model.cfg
+    t0 = time.time()
+    man = json.load(open(os.path.join(args.corpus, "manifest.json")))
+    test_recs = [r for r in man["images"] if r["split"] == "test"]
+    val_rgb = D.center_crops(D.load_images(D.corpus_paths("val", args.corpus), cfg.size * 2), cfg.size)
+    test_imgs = D.load_images([os.path.join(args.corpus, r["file"]) for r in test_recs], args.eval_size)
+    test_rgb_in = D.center_crops(test_imgs, cfg.size)
+    test_rgb_hi = D.center_crops(test_imgs, args.eval_size)
+    val_d, val_e = nll(model, val_rgb)
+    test_d, test_e = nll(model, test_rgb_in)
+
+    S = args.samples
+    gen = torch.Generator().manual_seed(args.seed)
+    h = cfg.grid
+    temps = [float(t) for t in args.temperatures.split(",") if t]
+    res = {f"T={t}": {"psnr": [], "ssim": [], "cf": [], "div": []} for t in temps}
+    base = {"gray": {"psnr": [], "ssim": [], "cf": []}, "embedding head (one pass)": {"psnr": [], "ssim": [], "cf": []}}
+    real_cf = []
+    gallery = []
+    t_sample = 0.0
+    for i in range(len(test_recs)):
+        rgb_hi = test_rgb_hi[i:i + 1]
+        lab_hi = rgb_to_lab(rgb_hi)
+        L_hi = lab_hi[:, 0:1]
+        gray_rgb = lab_to_rgb(torch.cat([L_hi, torch.zeros_like(lab_hi[:, 1:])], 1))
+        L_in, _ = rgb_to_inputs(test_rgb_in[i:i + 1], cfg.ds)
+        # the model sees a gray photo: desaturate the input crop through Lab (L only)
+        with torch.no_grad():
+            _emb, _Ll, _aux, preview = EmbedGraph(model)(L_in)
+        real_cf.append(colourfulness(rgb_hi).item())
+        for name, ab_low in (("gray", torch.zeros(1, 2, h, h)), ("embedding head (one pass)", preview)):
+            out = compose(L_hi, ab_low)
+            base[name]["psnr"].append(psnr(out, rgb_hi).item())
+            base[name]["ssim"].append(ssim(out, rgb_hi).item())
+            base[name]["cf"].append(colourfulness(out).item())
+        row = {"gray": gray_rgb, "real": rgb_hi, "preview": compose(L_hi, preview)}
+        for t in temps:
+            um = torch.rand(h, h, S, cfg.mixtures, generator=gen)
+            ul = torch.rand(h, h, S, 2, generator=gen)
+            ts = time.time()
+            ab = cached_sample(model, L_in, um, ul, t)
+            t_sample += time.time() - ts
+            outs = compose(L_hi, ab)
+            p = psnr(outs, rgb_hi.expand(S, -1, -1, -1))
+            s = ssim(outs, rgb_hi.expand(S, -1, -1, -1))
+            abl = ab * AB_SCALE
+            d = (abl[:, None] - abl[None, :]).pow(2).sum(2).sqrt().mean(dim=(2, 3))
+            div = (d.sum() / (S * (S - 1))).item()
+            r = res[f"T={t}"]
+            r["psnr"].append(p.tolist())
+            r["ssim"].append(s.tolist())
+            r["cf"].append(colourfulness(outs).tolist())
+            r["div"].append(div)
+            row[f"T={t}"] = outs
+        gallery.append((test_recs[i]["id"], row))
+
+    rows = []
+    summary = {}
+    for t in temps:
+        r = res[f"T={t}"]
+        P, Sm, CF = np.array(r["psnr"]), np.array(r["ssim"]), np.array(r["cf"])
+        rc = np.array(real_cf)[:, None]
+        row = {"method": f"PIC sample, T={t}", "psnr1": float(P[:, 0].mean()), "psnr8": float(P.max(1).mean()),
+               "ssim1": float(Sm[:, 0].mean()), "ssim8": float(Sm.max(1).mean()), "cf": float(CF.mean()),
+               "dcf": float(np.abs(CF - rc).mean()), "div": float(np.mean(r["div"]))}
+        rows.append(row)
+    for name, b in base.items():
+        P, Sm, CF = np.array(b["psnr"]), np.array(b["ssim"]), np.array(b["cf"])
+        rows.append({"method": name, "psnr1": float(P.mean()), "psnr8": float(P.mean()), "ssim1": float(Sm.mean()),
+                     "ssim8": float(Sm.mean()), "cf": float(CF.mean()), "dcf": float(np.abs(CF - np.array(real_cf)).mean()),
+                     "div": 0.0})
+    rows.append({"method": "real photos", "cf": float(np.mean(real_cf))})
+    summary = {
+        "val_bits_per_dim": round(val_d, 4), "val_bits_per_dim_embedding_head": round(val_e, 4),
+        "test_bits_per_dim": round(test_d, 4), "test_bits_per_dim_embedding_head": round(test_e, 4),
+        "n_val": int(val_rgb.shape[0]), "n_test": len(test_recs), "samples": S, "eval_size": args.eval_size,
+        "model_input": cfg.size, "grid": h,
+        "table": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()} for r in rows],
+        "sampling_s_per_image_pytorch": round(t_sample / (len(test_recs) * len(temps)), 3),
+        "notes": "PSNR/SSIM on sRGB at eval_size with the real L and bilinearly upsampled ab; best8 = max over 8 "
+                 "samples per image; CF = Hasler-Süsstrunk colourfulness (no abs), dCF = mean |CF_out - CF_real|; "
+                 "diversity = mean pairwise L2 distance between samples' ab (Lab units) on the grid",
+    }
+    print(f"validation bits/dim {val_d:.4f} (embedding head {val_e:.4f}); test bits/dim {test_d:.4f} "
+          f"(embedding head {test_e:.4f}); {len(test_recs)} test photos, {S} samples, eval at {args.eval_size}px")
+    print(fmt_table(rows))
+    print(f"[eval] {time.time() - t0:.0f}s total; PyTorch cached sampling {summary['sampling_s_per_image_pytorch']}s "
+          f"per image for {S} samples")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(summary, f, indent=1)
+    with open(os.path.join(args.out, "metrics.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+
+    # galleries: all test images (big) and the first --gallery ones (small, for the README)
+    def save_gallery(items, path, tile, n_samples):
+        t0k = f"T={temps[0]}"
+        cols = 3 + n_samples
+        W, H = cols * tile, len(items) * (tile + 14) + 14
+        sheet = Image.new("RGB", (W, H), "white")
+        dr = ImageDraw.Draw(sheet)
+        for j, lab in enumerate(["gray input", "real", "one-pass"] + [f"sample {k + 1}" for k in range(n_samples)]):
+            dr.text((j * tile + 3, 1), lab, fill="black")
+        for i, (name, row) in enumerate(items):
+            tiles = [row["gray"][0], row["real"][0], row["preview"][0]] + [row[t0k][k] for k in range(n_samples)]
+            for j, t in enumerate(tiles):
+                im = Image.fromarray((t.permute(1, 2, 0).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8))
+                sheet.paste(im.resize((tile, tile), Image.LANCZOS), (j * tile, 14 + i * (tile + 14)))
+            dr.text((3, 14 + i * (tile + 14) + tile), name[:60], fill="black")
+        sheet.save(path, optimize=True)
+
+    save_gallery(gallery, os.path.join(args.out, "gallery_all.png"), 160, S)
+    pick = gallery[:args.gallery]
+    save_gallery(pick, os.path.join(args.out, "gallery_small.png"), 96, 5)
+    print(f"[eval] galleries in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
