@@ -106,9 +106,14 @@ def main(argv=None):
     ap.add_argument("--json", default="", help="write the metrics here (for the model manifest)")
     ap.add_argument("--eval-size", type=int, default=256)
     ap.add_argument("--samples", type=int, default=8)
-    ap.add_argument("--temperatures", default="1.0,0.7")
+    ap.add_argument("--temperatures", default="1.0,0.7,0.5")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--gallery", type=int, default=8, help="test images in the gallery")
+    ap.add_argument("--gallery", type=int, default=8, help="test images in the small gallery")
+    ap.add_argument("--gallery-ids", default="gcompris-explore-world-music-music-america,scratch-outdoors-wooden-house,"
+                    "scratch-lake,gcompris-erase-red-panda,gnome-cat,gcompris-explore-monuments-france-montstmichel,"
+                    "palapeli-citrus-fruits,scratch-outdoors-hallway-outdoors",
+                    help="comma-separated test ids for the small gallery (people, streets, landscapes, animals)")
+    ap.add_argument("--gallery-temperature", type=float, default=0.7)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--corpus", default=D.CORPUS)
     args = ap.parse_args(argv)
@@ -212,12 +217,12 @@ def main(argv=None):
 
     # galleries: all test images (big) and the first --gallery ones (small, for the README)
     def save_gallery(items, path, tile, n_samples):
-        t0k = f"T={temps[0]}"
+        t0k = f"T={args.gallery_temperature}" if args.gallery_temperature in temps else f"T={temps[0]}"
         cols = 3 + n_samples
         W, H = cols * tile, len(items) * (tile + 14) + 14
         sheet = Image.new("RGB", (W, H), "white")
         dr = ImageDraw.Draw(sheet)
-        for j, lab in enumerate(["gray input", "real", "one-pass"] + [f"sample {k + 1}" for k in range(n_samples)]):
+        for j, lab in enumerate(["gray input", "real", "one-pass"] + [f"sample {k + 1} ({t0k})" for k in range(n_samples)]):
             dr.text((j * tile + 3, 1), lab, fill="black")
         for i, (name, row) in enumerate(items):
             tiles = [row["gray"][0], row["real"][0], row["preview"][0]] + [row[t0k][k] for k in range(n_samples)]
@@ -228,7 +233,9 @@ def main(argv=None):
         sheet.save(path, optimize=True)
 
     save_gallery(gallery, os.path.join(args.out, "gallery_all.png"), 160, S)
-    pick = gallery[:args.gallery]
+    want = [i for i in args.gallery_ids.split(",") if i]
+    pick = [g for i in want for g in gallery if g[0] == i][:args.gallery]
+    pick += [g for g in gallery if g not in pick][:max(0, args.gallery - len(pick))]
     save_gallery(pick, os.path.join(args.out, "gallery_small.png"), 96, 5)
     print(f"[eval] galleries in {args.out}")
 
