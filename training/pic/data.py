@@ -5,14 +5,14 @@ import json
 import os
 import random
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
+
+# numpy and PIL are imported lazily: the GPU job (GpuPackSampler) needs only torch.
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CORPUS = os.path.join(REPO, "training", "data", "cache", "corpus")
-GPU_PACK = os.path.join(REPO, "training", "data", "cache", "gpu", "pic", "pack.npz")
+GPU_PACK = os.path.join(REPO, "training", "data", "cache", "gpu", "pic", "pack.pt")
 IMG_EXT = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
 
 
@@ -33,6 +33,8 @@ def folder_paths(d: str):
 
 def load_images(paths, short_side: int):
     """Decode to RGB uint8 arrays with the short side resized to `short_side` (never upscaled much)."""
+    import numpy as np
+    from PIL import Image
     ims = []
     for p in paths:
         im = Image.open(p).convert("RGB")
@@ -48,10 +50,14 @@ class CropSampler:
     """Random multi-scale square crops + horizontal flips + mild brightness/saturation jitter (CPU, PIL)."""
 
     def __init__(self, images, size: int, min_frac: float = 0.25, seed: int = 0):
+        import numpy as np
+        from PIL import Image
+        self.np, self.Image = np, Image
         self.images, self.size, self.min_frac = images, size, min_frac
         self.rng = random.Random(seed)
 
     def one(self):
+        np, Image = self.np, self.Image
         r = self.rng
         a = self.images[r.randrange(len(self.images))]
         H, W = a.shape[:2]
@@ -70,10 +76,12 @@ class CropSampler:
         return np.clip(t, 0, 1)
 
     def batch(self, n):
-        return torch.from_numpy(np.stack([self.one() for _ in range(n)])).permute(0, 3, 1, 2).contiguous()
+        return torch.from_numpy(self.np.stack([self.one() for _ in range(n)])).permute(0, 3, 1, 2).contiguous()
 
 
 def center_crops(images, size):
+    import numpy as np
+    from PIL import Image
     out = []
     for a in images:
         H, W = a.shape[:2]
@@ -88,9 +96,9 @@ class GpuPackSampler:
     """Whole uint8 pack on the device; random crops/flips/jitter with affine_grid + grid_sample on the device."""
 
     def __init__(self, pack_path: str, size: int, device, seed: int = 0, min_frac: float = 0.6):
-        z = np.load(pack_path)
-        self.train = torch.from_numpy(z["train"]).to(device)          # [M,S,S,3] uint8
-        self.val = torch.from_numpy(z["val"]).to(device)              # [V,size,size,3] uint8
+        z = torch.load(pack_path, map_location="cpu")                 # dict of uint8 tensors (no numpy needed)
+        self.train = z["train"].to(device)                            # [M,S,S,3] uint8
+        self.val = z["val"].to(device)                                # [V,size,size,3] uint8
         self.size, self.device, self.min_frac = size, device, min_frac
         self.gen = torch.Generator(device=device)
         self.gen.manual_seed(seed)

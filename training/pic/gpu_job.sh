@@ -3,7 +3,7 @@
 #
 #   bash training/pic/gpu_job.sh OUTDIR MINUTES
 #
-# Input: the packed data set training/data/cache/gpu/pic/pack.npz (made here by
+# Input: the packed data set training/data/cache/gpu/pic/pack.pt (made here by
 # `/usr/bin/python3 training/pic/pack_gpu.py`; whole pack goes to the GPU, crops are done there).
 # Output in OUTDIR: ckpt.pt (config + EMA state_dict (contiguous, CPU) + log; written every 60 s and at the end),
 # log.jsonl, train.log, env.txt. Works with torch 1.13 and 2.x. Export afterwards, locally:
@@ -14,7 +14,7 @@ OUT=${1:?usage: gpu_job.sh OUTDIR MINUTES}
 MIN=${2:?usage: gpu_job.sh OUTDIR MINUTES}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-PACK="$ROOT/training/data/cache/gpu/pic/pack.npz"
+PACK="$ROOT/training/data/cache/gpu/pic/pack.pt"
 PY=${PYTHON:-python3}
 DEVICE=${PIC_DEVICE:-cuda}
 mkdir -p "$OUT"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Pack the corpus train/val images into one uint8 .npz for device-side training (gpu_job.sh).
+"""Pack the corpus train/val images into one file of uint8 tensors (torch.save) for device-side training (gpu_job.sh).
 
-    /usr/bin/python3 training/pic/pack_gpu.py [--out training/data/cache/gpu/pic/pack.npz] [--max-mib 24]
+    /usr/bin/python3 training/pic/pack_gpu.py [--out training/data/cache/gpu/pic/pack.pt] [--max-mib 24]
 
 train: square crops of side S (1 per image, 2 for images with aspect >= 1.7: both ends), resized with
 Lanczos from the short side; S is the largest of 160/152/144/136/128 that keeps the pack under
@@ -48,7 +48,8 @@ def main(argv=None):
             break
     train = np.stack([c for p in train_paths for c in square_crops(p, S)])
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    np.savez(args.out, train=train, val=val)
+    import torch
+    torch.save({"train": torch.from_numpy(train), "val": torch.from_numpy(val)}, args.out)
     meta = {"train": list(train.shape), "val": list(val.shape), "S": S, "bytes": os.path.getsize(args.out),
             "source": "training/corpus manifest (split train / val)", "n_train_images": len(train_paths),
             "n_val_images": len(val_paths)}

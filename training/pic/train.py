@@ -4,7 +4,7 @@
 CPU config (64^2 -> 16^2), about an hour on 2 cores:
     nice -n 10 /usr/bin/python3 training/pic/train.py --config cpu --minutes 60 --out training/runs/pic-cpu
 GPU config (128^2 -> 32^2) from the packed data set (see pack_gpu.py, gpu_job.sh):
-    python3 training/pic/train.py --config gpu --device cuda --pack training/data/cache/gpu/pic/pack.npz \
+    python3 training/pic/train.py --config gpu --device cuda --pack training/data/cache/gpu/pic/pack.pt \
         --minutes 6 --out OUTDIR
 
 The learning-rate schedule follows the elapsed fraction of the time budget (warm-up, then cosine
