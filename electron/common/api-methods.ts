@@ -17,6 +17,9 @@ export const JSON_METHODS = [
   'listDirectory',
   'listModels',
   'importModel',
+  'detectFaces',
+  'getFaces',
+  'exportFaces',
 ] as const;
 
 /** Calls whose request or response body is bytes rather than JSON. */

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { BinaryMethod, JsonMethod } from './api-methods';
 import { ERROR_CODES } from './errors';
+import { faceApi } from './faces-contract';
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -249,6 +250,10 @@ export const api = {
   listModels: method(Empty, z.array(ModelInfoSchema)),
   /** Imports a user's model: a folder holding manifest.json and the ONNX files it lists. */
   importModel: method(z.object({ path: FilePath }).strict(), ModelInfoSchema),
+  /** Faces: a job on an open image; the result is read with getFaces when it succeeded (see faces-contract.ts). */
+  detectFaces: method(faceApi.detectFaces.input, JobInfoSchema),
+  getFaces: method(faceApi.getFaces.input, faceApi.getFaces.output),
+  exportFaces: method(faceApi.exportFaces.input, faceApi.exportFaces.output),
 } satisfies Record<JsonMethod, { input: z.ZodType; output: z.ZodType }>;
 
 /** Binary calls: their JSON part is validated like the others; the bytes are carried raw. */

@@ -24,6 +24,7 @@ import { configureSharp } from './images/sharp-setup';
 import { readThumbnail } from './images/thumbnails';
 import { JobQueue } from './jobs/job-queue';
 import { ModelRegistry } from './models/model-registry';
+import { FaceService } from './pipelines/faces/face-service';
 import { defaultPaths, type EnginePaths } from './paths';
 import { SessionManager } from './runtime/session-manager';
 import { listSamples } from './samples';
@@ -46,6 +47,7 @@ export class Engine implements IriscopeApi {
   readonly sessions: SessionManager;
   readonly models: ModelRegistry;
   readonly images: ImageStore;
+  readonly faces: FaceService;
   private readonly events = new EventEmitter();
 
   private constructor(options: EngineOptions) {
@@ -57,6 +59,7 @@ export class Engine implements IriscopeApi {
     this.sessions = new SessionManager(() => this.settings.get().inference, path.join(this.paths.appRoot, 'assets', 'onnx', 'probe-conv.onnx'));
     this.models = new ModelRegistry(path.join(this.paths.appRoot, 'models'), path.join(this.paths.dataDir, 'models'), this.sessions);
     this.images = new ImageStore(new PyramidCache(this.paths.cacheDir), this.jobs, () => this.settings.get(), (image) => this.publish({ type: 'image', image }));
+    this.faces = new FaceService(this.images, this.jobs, this.models);
     this.events.setMaxListeners(100);
   }
 
@@ -124,6 +127,7 @@ export class Engine implements IriscopeApi {
 
   async closeImage({ imageId }: ApiInput<'closeImage'>): Promise<Record<string, never>> {
     this.images.close(imageId);
+    this.faces.forget(imageId);
     return {};
   }
 
@@ -167,6 +171,18 @@ export class Engine implements IriscopeApi {
 
   async importModel({ path: folder }: ApiInput<'importModel'>): Promise<ApiOutput<'importModel'>> {
     return this.models.import(folder);
+  }
+
+  async detectFaces(input: ApiInput<'detectFaces'>): Promise<ApiOutput<'detectFaces'>> {
+    return this.faces.start(input).job;
+  }
+
+  async getFaces({ imageId }: ApiInput<'getFaces'>): Promise<ApiOutput<'getFaces'>> {
+    return this.faces.get(imageId);
+  }
+
+  async exportFaces(input: ApiInput<'exportFaces'>): Promise<ApiOutput<'exportFaces'>> {
+    return this.faces.export(input);
   }
 
   async readTile({ imageId, level, x, y }: TileRequest): Promise<Uint8Array> {

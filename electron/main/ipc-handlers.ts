@@ -22,6 +22,8 @@ const PATH_INPUTS: Partial<Record<ApiMethod, (input: Record<string, unknown>) =>
   openImage: (i) => i.path as string,
   readThumbnail: (i) => i.path as string,
   importModel: (i) => i.path as string,
+  // Export targets must have been chosen in the save dialog (which grants them).
+  exportFaces: (i) => i.path as string,
 };
 
 /** The desktop window browses files with native dialogs, never through the engine. */

@@ -112,6 +112,24 @@ if (!app.requestSingleInstanceLock()) {
     ipcMain.on('iriscope-desktop:grant-dropped', (event, file: unknown) => {
       if (typeof file === 'string' && new URL(event.senderFrame?.url ?? 'about:blank').host === 'app') guard.grantFile(file);
     });
+    // Save… for exports: only the path the user picks is granted (exportFaces is path-guarded).
+    ipcMain.handle('iriscope-desktop:save-dialog', async (event, options: { defaultPath?: unknown; filters?: unknown }) => {
+      if (new URL(event.senderFrame?.url ?? 'about:blank').host !== 'app') return null;
+      const filters = Array.isArray(options?.filters)
+        ? (options.filters as Array<{ name?: unknown; extensions?: unknown }>).slice(0, 8).map((f) => ({
+            name: String(f?.name ?? '').slice(0, 80),
+            extensions: Array.isArray(f?.extensions) ? f.extensions.map(String).filter((e) => /^[\w*]{1,10}$/.test(e)).slice(0, 8) : ['*'],
+          }))
+        : undefined;
+      const result = await dialog.showSaveDialog(mainWindow!, {
+        defaultPath: typeof options?.defaultPath === 'string' ? options.defaultPath : undefined,
+        filters,
+        properties: ['createDirectory', 'showOverwriteConfirmation'],
+      });
+      if (result.canceled || !result.filePath) return null;
+      guard.grantFile(result.filePath);
+      return result.filePath;
+    });
     ipcMain.handle('iriscope-desktop:reveal', (_event, file: unknown) => {
       if (typeof file === 'string' && guard.allows(file)) shell.showItemInFolder(file);
     });

@@ -33,6 +33,12 @@ const desktop = {
     return path;
   },
   revealInFolder: (path: string) => ipcRenderer.invoke('iriscope-desktop:reveal', String(path)),
+  /** The native Save dialog; main grants the chosen path to the export calls. Resolves null when cancelled. */
+  saveFileDialog: (options: { defaultPath?: string; filters?: Array<{ name: string; extensions: string[] }> }) =>
+    ipcRenderer.invoke('iriscope-desktop:save-dialog', {
+      defaultPath: typeof options?.defaultPath === 'string' ? options.defaultPath : undefined,
+      filters: Array.isArray(options?.filters) ? options.filters.map((f) => ({ name: String(f.name), extensions: Array.isArray(f.extensions) ? f.extensions.map(String) : [] })) : undefined,
+    }),
   onMenu: (listener: (action: string) => void) => {
     const handler = (_event: unknown, action: unknown) => listener(String(action));
     ipcRenderer.on('iriscope:menu', handler);

@@ -50,6 +50,16 @@ describe('Electron IPC handlers', () => {
     expect(call).toHaveBeenCalledTimes(2);
   });
 
+  it('lets exports write only where the user chose in the save dialog', async () => {
+    const { handlers, call, guard, fromApp } = setup();
+    const input = { imageId: 'img1', format: 'png', path: '/photos/group.faces.png' };
+    expect(await handlers.get('iriscope:exportFaces')!(fromApp, input)).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } });
+    guard.grantFile('/photos/group.faces.png');
+    expect(await handlers.get('iriscope:exportFaces')!(fromApp, input)).toMatchObject({ ok: true });
+    expect(await handlers.get('iriscope:exportFaces')!(fromApp, { ...input, format: 'bmp' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(call).toHaveBeenCalledTimes(1);
+  });
+
   it('reports hard cancels so main can kill the inference host', async () => {
     const handlers = new Map<string, Handler>();
     const onHardCancel = vi.fn();

@@ -30,7 +30,7 @@ describe('preload bridge', () => {
     const names = Object.keys(exposed.iriscope).sort();
     expect(names).toEqual([...JSON_METHODS, ...BINARY_METHODS, 'onEvent'].sort());
     for (const value of Object.values(exposed.iriscope)) expect(typeof value).toBe('function');
-    expect(Object.keys(exposed.iriscopeDesktop).sort()).toEqual(['onMenu', 'openFileDialog', 'pathForFile', 'revealInFolder']);
+    expect(Object.keys(exposed.iriscopeDesktop).sort()).toEqual(['onMenu', 'openFileDialog', 'pathForFile', 'revealInFolder', 'saveFileDialog']);
   });
 
   it('sends each call on its own channel', async () => {
@@ -47,6 +47,11 @@ describe('preload bridge', () => {
     expect(received).toEqual([[{ type: 'engine', state: 'ready' }]]);
     off();
     expect(listeners.get(IPC_EVENT_CHANNEL)!.size).toBe(0);
+  });
+
+  it('asks main for a save dialog with plain data only', async () => {
+    await exposed.iriscopeDesktop.saveFileDialog({ defaultPath: '/home/me/group.faces.png', filters: [{ name: 'PNG', extensions: ['png'], extra: () => 1 }], evil: 1 });
+    expect(invoke).toHaveBeenLastCalledWith('iriscope-desktop:save-dialog', { defaultPath: '/home/me/group.faces.png', filters: [{ name: 'PNG', extensions: ['png'] }] });
   });
 
   it('grants a dropped file to main when resolving its path', () => {

@@ -9,6 +9,8 @@ export interface DesktopBridge {
   /** The real path of a dropped File (Electron's webUtils), or null. */
   pathForFile(file: File): string | null;
   revealInFolder(path: string): Promise<void>;
+  /** Native Save dialog; the chosen path is granted to export calls. Null when cancelled. */
+  saveFileDialog(options: { defaultPath?: string; filters?: Array<{ name: string; extensions: string[] }> }): Promise<string | null>;
   onMenu(listener: (action: string) => void): () => void;
 }
 

@@ -1,0 +1,147 @@
+/**
+ * Face exports: an annotated copy of the photo (boxes, keypoints, labels;
+ * EXIF and ICC kept), a JSON record or a CSV table. Every file is written
+ * atomically, and never over the original.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import sharp, { type OverlayOptions } from 'sharp';
+import { IriscopeError } from '../../../common/errors';
+import { FACE_KEYPOINT_NAMES, type Face, type FaceExportFormat, type FaceResult } from '../../../common/faces-contract';
+import { writeAtomically, writeFileAtomic } from '../../fs/atomic-write';
+import { fsError } from '../../fs/fs-errors';
+import { imageError } from '../../images/image-errors';
+import { openImageFile } from '../../images/sharp-setup';
+
+/** One image's faces as the CLI prints them and the JSON export stores them. */
+export function faceRecord(file: string, result: Pick<FaceResult, 'width' | 'height' | 'threshold' | 'models'>, faces: Face[]) {
+  return {
+    file,
+    width: result.width,
+    height: result.height,
+    threshold: result.threshold,
+    models: result.models,
+    faces: faces.map(({ thumbnail: _thumbnail, ...face }) => ({
+      id: face.id,
+      box: face.box,
+      score: face.score,
+      age: face.age,
+      gender: face.gender,
+      emotion: face.emotion,
+      roll: face.roll,
+      keypoints: Object.fromEntries(FACE_KEYPOINT_NAMES.map((name, i) => [name, face.keypoints[i]])),
+    })),
+  };
+}
+
+export function facesToCsv(faces: Face[]): string {
+  const emotions = faces[0] ? Object.keys(faces[0].emotion.all) : ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
+  const header = ['face', 'x', 'y', 'width', 'height', 'score', 'age', 'gender', 'gender_p', 'emotion', 'emotion_p', ...emotions.map((e) => `p_${e}`), 'roll_deg',
+    ...FACE_KEYPOINT_NAMES.flatMap((k) => [`${snake(k)}_x`, `${snake(k)}_y`])];
+  const rows = faces.map((f) => [f.id, ...f.box, f.score, f.age, f.gender.label, f.gender.p, f.emotion.label, f.emotion.p, ...emotions.map((e) => f.emotion.all[e] ?? ''), f.roll, ...f.keypoints.flat()]);
+  return `${[header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`;
+}
+
+function snake(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+function csvField(value: unknown): string {
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** A short label for a face: number, age, gender with probability, expression. */
+export function faceLabel(face: Face): string {
+  return `${face.id} · ${Math.round(face.age)} y · ${face.gender.label === 'female' ? 'F' : face.gender.label === 'male' ? 'M' : face.gender.label} ${Math.round(face.gender.p * 100)}% · ${face.emotion.label}`;
+}
+
+const escapeXml = (text: string) => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * One small SVG per face (box, keypoints, label), placed over the image; the
+ * overlays never exceed a face's neighbourhood, so a 20,000 px photo costs
+ * no full-size overlay.
+ */
+export function faceOverlays(faces: Face[], width: number, height: number): OverlayOptions[] {
+  const stroke = Math.max(2, Math.round(Math.max(width, height) / 600));
+  const font = Math.max(11, Math.round(Math.max(width, height) / 70));
+  const overlays: OverlayOptions[] = [];
+  for (const face of faces) {
+    const [x, y, w, h] = face.box;
+    const label = faceLabel(face);
+    const labelW = Math.ceil(label.length * font * 0.6 + font);
+    const labelH = Math.ceil(font * 1.5);
+    // Area the overlay covers, clipped to the image.
+    const left = Math.max(0, Math.floor(x - 2 * stroke));
+    const top = Math.max(0, Math.floor(y - labelH - 2 * stroke));
+    const right = Math.min(width, Math.ceil(Math.max(x + w, x + labelW) + 2 * stroke));
+    const bottom = Math.min(height, Math.ceil(y + h + 2 * stroke));
+    if (right - left < 1 || bottom - top < 1) continue;
+    const labelY = y - labelH >= 0 ? y - labelH : y;
+    const dots = face.keypoints.slice(0, 4).map(([kx, ky]) => `<circle cx="${kx - left}" cy="${ky - top}" r="${stroke * 1.2}" fill="#ffd166" stroke="#111" stroke-width="${stroke / 2}"/>`).join('');
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${right - left}" height="${bottom - top}">`
+      + `<rect x="${x - left}" y="${y - top}" width="${w}" height="${h}" fill="none" stroke="#111" stroke-opacity="0.6" stroke-width="${stroke * 2}"/>`
+      + `<rect x="${x - left}" y="${y - top}" width="${w}" height="${h}" fill="none" stroke="#ff8a65" stroke-width="${stroke}"/>`
+      + dots
+      + `<rect x="${x - left}" y="${labelY - top}" width="${labelW}" height="${labelH}" rx="${font / 4}" fill="#111317" fill-opacity="0.82"/>`
+      + `<text x="${x - left + font / 2}" y="${labelY - top + labelH * 0.72}" font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif" font-size="${font}" fill="#ffffff">${escapeXml(label)}</text>`
+      + '</svg>';
+    overlays.push({ input: Buffer.from(svg), left, top });
+  }
+  return overlays;
+}
+
+/** Refuses targets that are the original image (or a link to it), and folders that do not exist. */
+export async function checkExportTarget(target: string, original: string): Promise<string> {
+  const resolved = path.resolve(target);
+  const realOriginal = await fs.realpath(original).catch(() => path.resolve(original));
+  const realTarget = await fs.realpath(resolved).catch(() => null);
+  if (resolved === path.resolve(original) || resolved === realOriginal || realTarget === realOriginal) {
+    throw new IriscopeError({
+      code: 'BAD_REQUEST',
+      message: `Iriscope never overwrites the original "${path.basename(original)}".`,
+      hint: 'Choose another file name for the export.',
+    });
+  }
+  const dir = path.dirname(resolved);
+  const stat = await fs.stat(dir).catch((error) => {
+    throw fsError(error, dir);
+  });
+  if (!stat.isDirectory()) throw new IriscopeError({ code: 'NOT_A_FILE', message: `"${dir}" is not a folder.` });
+  return resolved;
+}
+
+export async function writeFaceExport(options: {
+  format: FaceExportFormat;
+  target: string;
+  original: string;
+  /** Whether the original has an alpha channel worth keeping. */
+  originalHasAlpha?: boolean;
+  result: FaceResult;
+  faces: Face[];
+}): Promise<{ path: string; bytes: number }> {
+  const { format, original, result, faces } = options;
+  const target = await checkExportTarget(options.target, original);
+  if (format === 'json') {
+    await writeFileAtomic(target, `${JSON.stringify(faceRecord(original, result, faces), null, 2)}\n`);
+  } else if (format === 'csv') {
+    await writeFileAtomic(target, facesToCsv(faces));
+  } else {
+    await writeAtomically(target, async (temp) => {
+      // Upright pixels (the orientation tag is reset to 1), EXIF and ICC kept.
+      let image = openImageFile(original).autoOrient();
+      // JPEG has no alpha: transparent parts become white, as in the viewer.
+      if (options.originalHasAlpha && format === 'jpeg') image = image.flatten({ background: '#ffffff' });
+      image = image.composite(faceOverlays(faces, result.width, result.height)).keepMetadata();
+      // Compositing adds an alpha channel; drop it unless the original had one.
+      if (!options.originalHasAlpha || format === 'jpeg') image = image.removeAlpha();
+      image = format === 'png' ? image.png() : image.jpeg({ quality: 92 });
+      await image.toFile(temp).catch(async (error: unknown) => {
+        throw await imageError(error, original);
+      });
+    });
+  }
+  const { size } = await fs.stat(target);
+  return { path: target, bytes: size };
+}
