@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { toErrorInfo, type ErrorInfo } from '../common/errors';
 import { Engine } from '../engine/engine';
 import { printEngineInfo, printImageMeta } from './format';
+import { facesCommand } from './faces-command';
 import { serveCommand } from './serve';
 
 const program = new Command();
@@ -79,6 +80,7 @@ program
   });
 
 serveCommand(program);
+facesCommand(program, (info, file) => printError(info, file));
 
 function printError(info: ErrorInfo, file?: string): void {
   process.stderr.write(`error${file ? ` (${file})` : ''}: ${info.message}\n`);
