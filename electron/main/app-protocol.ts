@@ -3,21 +3,13 @@ import path from 'node:path';
 import type { ApiMethod } from '../common/api-methods';
 import type { Reply } from '../common/contract';
 import { contentSecurityPolicy } from '../common/csp';
+import { rendererMimeType } from '../common/mime';
 import { parseInput } from '../common/validate';
 import type { PathGuard } from './path-guard';
 
 export const APP_SCHEME = 'iriscope';
 export const APP_ORIGIN = `${APP_SCHEME}://app`;
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.map': 'application/json',
-};
 
 /**
  * Answers iriscope://app/... (checklist #18: a custom protocol instead of
@@ -51,7 +43,7 @@ export function createProtocolHandler(deps: {
       if (inside.startsWith('..') || path.isAbsolute(inside)) return new Response('Forbidden', { status: 403 });
       const body = await fs.readFile(file);
       return new Response(body, {
-        headers: { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream', 'Content-Security-Policy': csp, 'X-Content-Type-Options': 'nosniff' },
+        headers: { 'Content-Type': rendererMimeType(file), 'Content-Security-Policy': csp, 'X-Content-Type-Options': 'nosniff' },
       });
     } catch (error) {
       return new Response(String((error as Error)?.message ?? error), { status: 404 });

@@ -7,6 +7,7 @@ import type { IriscopeApi, Reply } from '../common/contract';
 import { parseInput, isJsonMethod } from '../common/validate';
 import { IriscopeError, toErrorInfo } from '../common/errors';
 import { contentSecurityPolicy } from '../common/csp';
+import { rendererMimeType } from '../common/mime';
 
 export interface ServerOptions {
   api: IriscopeApi;
@@ -30,17 +31,6 @@ const HOST = '127.0.0.1';
 const COOKIE = 'iriscope_token';
 const MAX_JSON_BYTES = 1024 * 1024;
 const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-  '.ico': 'image/x-icon',
-};
 
 /**
  * `iriscope serve`: the renderer build and the API contract over HTTP and a
@@ -231,7 +221,7 @@ async function serveStatic(res: http.ServerResponse, root: string, pathname: str
     return sendText(res, 500, 'The renderer is not built. Run `npm run build` first.');
   }
   res.writeHead(200, {
-    'Content-Type': MIME[path.extname(target)] ?? 'application/octet-stream',
+    'Content-Type': rendererMimeType(target),
     'Cache-Control': target.endsWith('index.html') ? 'no-store' : 'private, max-age=31536000, immutable',
   });
   createReadStream(target).pipe(res);
