@@ -20,7 +20,7 @@ export const FACE_DEFAULT_THRESHOLD = 0.65;
 const Point = z.tuple([z.number(), z.number()]);
 
 export const FaceSchema = z.object({
-  /** 1-based, left to right. */
+  /** 1-based: faces at or above the run's threshold left to right, then weaker candidates left to right. */
   id: z.number().int().positive(),
   /** [x, y, width, height], clipped to the image. */
   box: z.tuple([z.number(), z.number(), z.number(), z.number()]),

@@ -2,14 +2,15 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from './api/client';
 import { EmptyState } from './components/EmptyState';
 import { FileBrowser } from './components/FileBrowser';
-import { Inspector } from './components/Inspector';
 import { JobPanel } from './components/JobPanel';
 import { Notices } from './components/Notices';
 import { SettingsDialog } from './components/SettingsDialog';
+import { SidePanel } from './components/SidePanel';
 import { ShortcutsDialog } from './components/ShortcutsDialog';
 import { StatusBar } from './components/StatusBar';
 import { TopBar } from './components/TopBar';
 import { useShortcuts } from './components/use-shortcuts';
+import { FaceOverlay } from './faces/FaceOverlay';
 import { activeImage, useApp } from './state/store';
 import { ImageViewer, type ViewerHandle } from './viewer/ImageViewer';
 
@@ -64,9 +65,15 @@ export function App() {
       <TopBar onOpen={openDialog} viewer={viewer} />
       <main className="workspace">
         <section className="stage">
-          {image ? <ImageViewer ref={viewer} image={image} job={job} /> : <EmptyState onOpen={openDialog} />}
+          {image ? (
+            <ImageViewer ref={viewer} image={image} job={job}>
+              <FaceOverlay image={image} />
+            </ImageViewer>
+          ) : (
+            <EmptyState onOpen={openDialog} />
+          )}
         </section>
-        {image && <Inspector image={image} />}
+        {image && <SidePanel image={image} viewer={viewer} />}
       </main>
       <JobPanel />
       <StatusBar />

@@ -8,9 +8,13 @@
  *              region reads), and time the first viewer tile of a cached image
  *   providers  every shipped model on every execution provider that loads
  *              here: time per run and largest difference from CPU
+ *   faces      faces per second (detection + attributes) on a group photo,
+ *              the merged attribute pass vs the three heads as separate
+ *              sessions (ratio), detection recall on the face fixtures
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { benchFaces } from './faces';
 import { benchProviders } from './providers';
 
 const which = process.argv[2] ?? 'all';
@@ -22,7 +26,8 @@ if (which === 'pyramid' || which === 'all') {
   if (status !== 0) process.exit(status ?? 1);
 }
 if (which === 'providers' || which === 'all') await benchProviders();
-if (!['pyramid', 'providers', 'all'].includes(which)) {
-  console.error(`unknown benchmark "${which}": use pyramid, providers or all`);
+if (which === 'faces' || which === 'all') await benchFaces();
+if (!['pyramid', 'providers', 'faces', 'all'].includes(which)) {
+  console.error(`unknown benchmark "${which}": use pyramid, providers, faces or all`);
   process.exit(2);
 }

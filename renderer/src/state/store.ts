@@ -164,7 +164,7 @@ function handleEvent(event: EngineEvent): void {
       setState((state) => ({ jobs: { ...state.jobs, [event.job.id]: event.job } }));
       if (event.job.state === 'failed' && event.job.error) {
         const image = getState().images.find((i) => i.id === event.job.imageId);
-        getState().notify(event.job.error, image ? `Opening "${image.name}"` : event.job.title);
+        getState().notify(event.job.error, image && event.job.kind === 'pyramid' ? `Opening "${image.name}"` : event.job.title);
       }
       break;
     case 'image':

@@ -1,14 +1,17 @@
 import OpenSeadragon from 'openseadragon';
-import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
+import { forwardRef, useEffect, useImperativeHandle, useRef, useState, type ReactNode } from 'react';
 import type { ImageInfo, JobInfo } from '../../../electron/common/contract';
 import { api } from '../api/client';
 import { useApp } from '../state/store';
 import { pyramidTileSource } from './tile-source';
+import { ViewerContext } from './viewer-context';
 
 export interface ViewerHandle {
   zoomBy(factor: number): void;
   fit(): void;
   actualSize(): void;
+  /** Pans and zooms so this rectangle of image pixels fills most of the view. */
+  showRegion(region: { x: number; y: number; width: number; height: number }): void;
 }
 
 /**
@@ -16,11 +19,13 @@ export interface ViewerHandle {
  * Only the tiles in view are fetched, so a 20,000 px image never sits whole
  * in the page. While the pyramid is being built it shows the job's progress.
  */
-export const ImageViewer = forwardRef<ViewerHandle, { image: ImageInfo; job: JobInfo | null }>(function ImageViewer({ image, job }, ref) {
+export const ImageViewer = forwardRef<ViewerHandle, { image: ImageInfo; job: JobInfo | null; children?: ReactNode }>(function ImageViewer({ image, job, children }, ref) {
   const element = useRef<HTMLDivElement>(null);
   const viewer = useRef<OpenSeadragon.Viewer | null>(null);
   const setView = useApp((s) => s.setView);
   const [tiles, setTiles] = useState({ loaded: 0, failed: 0 });
+  // Overlays (children) reach the viewer through context once it exists.
+  const [osd, setOsd] = useState<OpenSeadragon.Viewer | null>(null);
 
   useImperativeHandle(ref, () => ({
     zoomBy: (factor) => viewer.current?.viewport.zoomBy(factor).applyConstraints(),
@@ -29,6 +34,12 @@ export const ImageViewer = forwardRef<ViewerHandle, { image: ImageInfo; job: Job
       const v = viewer.current;
       if (!v) return;
       v.viewport.zoomTo(v.viewport.imageToViewportZoom(1));
+    },
+    showRegion: ({ x, y, width, height }) => {
+      const v = viewer.current;
+      const item = v?.world.getItemAt(0);
+      if (!v || !item) return;
+      v.viewport.fitBoundsWithConstraints(item.imageToViewportRectangle(x, y, width, height));
     },
   }));
 
@@ -53,12 +64,15 @@ export const ImageViewer = forwardRef<ViewerHandle, { image: ImageInfo; job: Job
       keyboardNavEnabled: true,
     } as OpenSeadragon.Options);
     viewer.current = v;
+    setOsd(v);
 
     const reportZoom = () => {
       const item = v.world.getItemAt(0);
       if (item) setView({ zoom: item.viewportToImageZoom(v.viewport.getZoom(true)) });
     };
     v.addHandler('zoom', reportZoom);
+    // 'zoom' fires as an animated zoom starts; report where it ends too.
+    v.addHandler('animation-finish', reportZoom);
     v.addHandler('open', reportZoom);
     // Counters exposed as data attributes: end-to-end tests watch tiles arrive.
     v.addHandler('tile-loaded', () => setTiles((t) => ({ ...t, loaded: t.loaded + 1 })));
@@ -78,6 +92,7 @@ export const ImageViewer = forwardRef<ViewerHandle, { image: ImageInfo; job: Job
       tracker.destroy();
       v.destroy();
       viewer.current = null;
+      setOsd(null);
     };
   }, [setView]);
 
@@ -97,6 +112,7 @@ export const ImageViewer = forwardRef<ViewerHandle, { image: ImageInfo; job: Job
   return (
     <div className="viewer" data-testid="viewer" data-image-id={image.id} data-state={image.pyramid.state} data-tiles-loaded={tiles.loaded} data-tiles-failed={tiles.failed}>
       <div ref={element} className="viewer-canvas" />
+      <ViewerContext.Provider value={osd}>{ready && children}</ViewerContext.Provider>
       {image.pyramid.state === 'building' && <PreparingOverlay image={image} job={job} />}
       {(image.pyramid.state === 'failed' || image.pyramid.state === 'cancelled') && (
         <div className="viewer-overlay" role="alert">

@@ -32,6 +32,8 @@ export interface FaceModels {
 }
 
 export interface FaceRunOptions {
+  /** The score threshold asked for (faces at or above it are numbered first). */
+  threshold: number;
   /** Candidates scoring at least this get attributes and are returned. */
   floor: number;
   /** Smallest face to look for, in image pixels. */
@@ -115,8 +117,10 @@ export async function detectFacesIn(source: RegionSource, models: FaceModels, op
     }
   }
   await flush();
-  const merged = weightedNms(candidates, dc.nmsIou);
-  merged.sort((a, b) => a.x0 + a.x1 - (b.x0 + b.x1));
+  // Faces at or above the threshold first, then the weaker candidates; each group left to right.
+  // Numbers are then 1..N at the threshold and stay the same when a UI lowers it.
+  const shown = (d: Detection) => Number(round(d.score, 4) >= options.threshold);
+  const merged = weightedNms(candidates, dc.nmsIou).sort((a, b) => shown(b) - shown(a) || a.x0 + a.x1 - (b.x0 + b.x1));
   const detectMs = performance.now() - started;
 
   // ---- attributes: aligned crops, one session run per batch

@@ -56,7 +56,7 @@ export class FaceService {
         const threshold = input.threshold ?? models.detectorConfig.scoreThreshold;
         const floor = Math.min(threshold, FACE_CANDIDATE_FLOOR);
         const minFace = input.minFace ?? defaultMinFace(reader.width, reader.height);
-        const detected = await detectFacesIn(reader, models, { floor, minFace, thumbnails: true }, ctx);
+        const detected = await detectFacesIn(reader, models, { threshold, floor, minFace, thumbnails: true }, ctx);
         const result: FaceResult = {
           imageId: image.id,
           width: reader.width,

@@ -1,0 +1,45 @@
+import { useState, type ReactNode, type RefObject } from 'react';
+import type { ImageInfo } from '../../../electron/common/contract';
+import { FacesPanel } from '../faces/FacesPanel';
+import type { ViewerHandle } from '../viewer/ImageViewer';
+import { Inspector } from './Inspector';
+import './side-panel.css';
+
+interface Tool {
+  id: string;
+  label: string;
+  render(image: ImageInfo, viewer: RefObject<ViewerHandle | null>): ReactNode;
+}
+
+/** The right-hand column: the image's details and one tab per tool. Add a tool with one entry here. */
+const TOOLS: Tool[] = [
+  { id: 'image', label: 'Image', render: (image) => <Inspector image={image} /> },
+  { id: 'faces', label: 'Faces', render: (image, viewer) => <FacesPanel image={image} viewer={viewer} /> },
+];
+
+export function SidePanel({ image, viewer }: { image: ImageInfo; viewer: RefObject<ViewerHandle | null> }) {
+  const [active, setActive] = useState(TOOLS[0].id);
+  const tool = TOOLS.find((t) => t.id === active) ?? TOOLS[0];
+  return (
+    <aside className="side-panel" data-testid="side-panel" data-tool={tool.id}>
+      <nav className="side-tabs" role="tablist" aria-label="Tools">
+        {TOOLS.map((t) => (
+          <button
+            key={t.id}
+            type="button"
+            role="tab"
+            aria-selected={t.id === tool.id}
+            className={`side-tab ${t.id === tool.id ? 'active' : ''}`}
+            onClick={() => setActive(t.id)}
+            data-testid={`tool-tab-${t.id}`}
+          >
+            {t.label}
+          </button>
+        ))}
+      </nav>
+      <div className="side-body" role="tabpanel">
+        {tool.render(image, viewer)}
+      </div>
+    </aside>
+  );
+}
