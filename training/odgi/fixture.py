@@ -6,7 +6,7 @@ Copies the JPEG files of the frozen test split byte for byte (they are what the
 generator wrote: training/odgi/dataset.py --split test --n 300, seeds 3000000+i)
 and writes test/fixtures/aerial/boxes.json. Selection is deterministic: in seed
 order, tiles with at least 4 objects until 10 are taken, plus the first 2 empty
-tiles; total size < 2 MB. The tiles are 1024 px: exactly one stage-1 tile of the
+tiles and the first tile of any class still missing; total size < 2 MB. The tiles are 1024 px: exactly one stage-1 tile of the
 ODGI models at their operating point (4x reduction to the 256 px stage-1 input).
 """
 from __future__ import annotations
@@ -40,6 +40,16 @@ def select(items):
             total += size
         if len(full) >= N_OBJ and len(empty) >= N_EMPTY:
             break
+    # every class present at least once
+    have = {c for j in full for c in json.load(open(j))["classes"]}
+    for k in range(len(CLASSES)):
+        if k in have:
+            continue
+        for j in items:
+            if j not in full and k in json.load(open(j))["classes"]:
+                full.append(j)
+                have |= set(json.load(open(j))["classes"])
+                break
     return sorted(full + empty)
 
 
@@ -66,7 +76,7 @@ def main():
         "generation": {"command": "/usr/bin/python3 training/odgi/dataset.py --split test --n 300 && /usr/bin/python3 training/odgi/fixture.py",
                        "generator": "training/odgi/gen.py (assets: training/odgi/prepare.py from Debian flightgear-data-base 1:2020.3.16+dfsg-1, GPL-2+)",
                        "seeds": f"test split seed = {SPLIT_SEED['test']} + i; tile seed in each entry",
-                       "selection": f"seed order: first {N_OBJ} tiles with >= {MIN_OBJECTS} objects and first {N_EMPTY} empty tiles"},
+                       "selection": f"seed order: first {N_OBJ} tiles with >= {MIN_OBJECTS} objects, first {N_EMPTY} empty tiles, plus the first tile of any class still missing"},
         "tiles": tiles,
         "objects": sum(len(t["boxes"]) for t in tiles),
     }

@@ -39,7 +39,7 @@ EOF
 DEV=$("$PY" -c "import torch; print('cuda' if torch.cuda.is_available() else 'cpu')")
 NPROC=$(nproc)
 # leave cores for the other job sharing the machine
-WORKERS=${ODGI_WORKERS:-$(( NPROC > 6 ? (NPROC - 4 < 12 ? NPROC - 4 : 12) : 1 ))}
+WORKERS=${ODGI_WORKERS:-$(( NPROC > 6 ? (NPROC / 2 < 8 ? NPROC / 2 : 8) : 1 ))}
 # loader batches travel through shared memory: keep workers * prefetch(2) * batch(32) * 3.3 MB under half of /dev/shm
 SHM_MB=$(df -Pm /dev/shm 2>/dev/null | awk 'NR==2{print $4}')
 SHM_MB=${SHM_MB:-0}

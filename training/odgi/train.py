@@ -120,9 +120,16 @@ def stage1_loss(d, tg):
     l_scale = ((torch.log(cxcywh[..., 2:].clamp(min=1e-6) * G) - torch.log(twh * G)) ** 2).sum(-1)
     pred_xyxy = torch.cat([cxcywh[..., :2] - cxcywh[..., 2:] / 2, cxcywh[..., :2] + cxcywh[..., 2:] / 2], -1)
     iou = box_iou_pairs(pred_xyxy, union).detach()
-    conf = d["conf"]
-    l_conf_pos = 5.0 * (iou - conf) ** 2
-    l_conf_neg = conf ** 2
+    # Confidence: the paper regresses the IoU with the target by a squared error on the
+    # sigmoid. On a CPU budget that never separated full from empty cells (gradients
+    # vanish while IoUs are small), so we use a binary cross-entropy on the logit with a
+    # soft target.
+    # The target for a non-empty cell is 0.5 + 0.5 * IoU: always above any empty cell
+    # (so the ranking used to pick crops is learned first), and higher for better boxes
+    # (so tau_high still means "well-localised individual").
+    logit = d["raw"][..., 4]
+    l_conf_pos = 5.0 * F.binary_cross_entropy_with_logits(logit, 0.5 + 0.5 * iou, reduction="none")
+    l_conf_neg = F.binary_cross_entropy_with_logits(logit, torch.zeros_like(iou), reduction="none")
     l_group = F.binary_cross_entropy_with_logits(d["raw"][..., 5], tg["group"], reduction="none")
     off_t = offset_targets(cxcywh.detach(), union)
     l_off = ((d["offsets"] - off_t) ** 2).sum(-1)
@@ -335,6 +342,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--seed-offset", type=int, default=0, help="on-the-fly tile seeds start at 1e6 + this")
     ap.add_argument("--ckpt-every", type=float, default=5.0, help="minutes between checkpoints")
+    ap.add_argument("--init", default=None, help="start from this checkpoint (continuation run with a fresh schedule)")
+    ap.add_argument("--lr", type=float, default=0.0, help="override the base learning rate")
     ap.add_argument("--prefetch", type=int, default=2, help="batches prefetched per loader worker")
     ap.add_argument("--reuse", type=int, default=1, help="train on each loaded batch this many times (extra passes re-flipped on the device, fresh crops)")
     args = ap.parse_args()
@@ -360,6 +369,15 @@ def main():
     if args.batch:
         tp["batch"] = args.batch
     s1, s2 = build(args.config)
+    prev = None
+    if args.init:
+        from checkpoint import load_checkpoint
+
+        prev, sd1, sd2 = load_checkpoint(args.init)
+        s1.load_state_dict(sd1)
+        s2.load_state_dict(sd2)
+    if args.lr:
+        tp["lr"] = args.lr
     s1.to(dev).train()
     s2.to(dev).train()
     G1 = cfg["s1_size"] // 16
@@ -376,6 +394,9 @@ def main():
     avg = {}
     meta = {"config": args.config, "model": cfg, "train": tp, "tile": TILE, "s1_down": S1_DOWN, "min_side": MIN_SIDE,
             "torch": torch.__version__, "device": str(dev), "data": args.data}
+    if prev:
+        meta["init"] = {"from": os.path.abspath(args.init), "step": prev.get("step"), "tiles_seen": prev.get("tiles_seen"),
+                        "elapsed_s": prev.get("elapsed_s"), "previous": prev.get("init")}
     done = False
     epoch = 0
     stop = {"flag": False}

@@ -119,3 +119,24 @@ class FastNmsMatchesReference(unittest.TestCase):
             for thr in (0.25, 0.5):
                 for lim in (None, 3):
                     self.assertEqual(_eval.fast_nms(boxes, scores, thr, lim), cascade.nms(boxes, scores, thr, lim))
+
+
+class CropResize(unittest.TestCase):
+    def test_native_crop_equals_slice_on_a_gradient(self):
+        _train = load("train")
+        H = 512
+        yy, xx = torch.meshgrid(torch.arange(H, dtype=torch.float32), torch.arange(H, dtype=torch.float32), indexing="ij")
+        img = torch.stack([xx / H, yy / H, (xx + yy) / (2 * H)])
+        crop = torch.tensor([[0.25, 0.5, 0.5, 0.75]])  # 128 px square at (128, 256)
+        out = _train.crop_resize(img, crop, 128)[0]
+        ref = img[:, 256:384, 128:256]
+        self.assertLess(float((out - ref).abs().max()), 1e-4)
+
+    def test_downscaled_crop_is_area_average(self):
+        _train = load("train")
+        img = torch.zeros(3, 512, 512)
+        img[:, :, 256:] = 1.0  # right half white
+        out = _train.crop_resize(img, torch.tensor([[0.0, 0.0, 1.0, 1.0]]), 128)[0]
+        self.assertAlmostEqual(float(out[:, :, :63].max()), 0.0, places=4)
+        self.assertAlmostEqual(float(out[:, :, 65:].min()), 1.0, places=4)
+        self.assertAlmostEqual(float(out.mean()), 0.5, places=3)
