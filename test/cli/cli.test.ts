@@ -1,30 +1,19 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EngineInfoSchema, ImageMetaSchema } from '../../electron/common/contract';
 import { REPO_ROOT, SAMPLE_PHOTO, tempDir, writeLyingTiffHeader, writeTextAsPng, writeTruncatedJpeg } from '../helpers/fixtures';
+import { isolatedEnv, runIriscope } from '../helpers/cli';
 
-const run = promisify(execFile);
 let env: NodeJS.ProcessEnv;
 let dir: string;
 
-/** Runs the real `iriscope` command; returns stdout, stderr and the exit code. */
-async function iriscope(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(REPO_ROOT, 'bin', 'iriscope.mjs'), ...args], { env, cwd: REPO_ROOT, maxBuffer: 1 << 24 });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const iriscope = (...args: string[]) => runIriscope(env, ...args);
 
 beforeAll(async () => {
   dir = await tempDir();
-  env = { ...process.env, IRISCOPE_DATA_DIR: path.join(dir, 'data'), IRISCOPE_CACHE_DIR: path.join(dir, 'cache') };
+  env = isolatedEnv(dir);
 });
 
 describe('iriscope CLI', () => {

@@ -3,32 +3,22 @@
  * stdout, annotated images and JSON in --out, progress and clear errors on
  * stderr, a non-zero exit when a file fails while the batch goes on.
  */
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, tempDir, writeTextAsPng } from '../helpers/fixtures';
+import { isolatedEnv, runIriscope } from '../helpers/cli';
 
-const run = promisify(execFile);
 const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'faces');
 let env: NodeJS.ProcessEnv;
 let dir: string;
 
-async function iriscope(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(REPO_ROOT, 'bin', 'iriscope.mjs'), ...args], { env, cwd: REPO_ROOT, maxBuffer: 1 << 24 });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const iriscope = (...args: string[]) => runIriscope(env, ...args);
 
 beforeAll(async () => {
   dir = await tempDir('iriscope-cli-faces-');
-  env = { ...process.env, IRISCOPE_DATA_DIR: path.join(dir, 'data'), IRISCOPE_CACHE_DIR: path.join(dir, 'cache') };
+  env = isolatedEnv(dir);
 });
 
 describe('iriscope faces', () => {

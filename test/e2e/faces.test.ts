@@ -7,35 +7,29 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, tempDir } from '../helpers/fixtures';
-import { launchChromium, openThroughBrowser, screenshot, startServe, type Served } from '../helpers/serve';
+import { openThroughBrowser, screenshot, startAppSession, type AppSession, type Served } from '../helpers/serve';
 
 const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'faces');
 let served: Served;
-let browser: Browser;
+let session: AppSession;
 let page: Page;
 let files: string;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 beforeAll(async () => {
   const root = await tempDir('iriscope-e2e-faces-');
   files = path.join(root, 'files');
   await fs.mkdir(files);
   for (const name of ['scratch-group.jpg', 'drums-no-faces.jpg']) await fs.copyFile(path.join(FIXTURES, name), path.join(files, name));
-  served = await startServe(root);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text());
-  });
+  session = await startAppSession(root);
+  ({ served, page, pageErrors } = session);
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await served?.stop();
+  await session?.close();
 });
 
 const cards = () => page.getByTestId('face-card');

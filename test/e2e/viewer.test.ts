@@ -7,17 +7,17 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_PHOTO, tempDir, writeLyingTiffHeader, writeMosaicTiff, writeTextAsPng, writeTruncatedJpeg } from '../helpers/fixtures';
-import { launchChromium, openThroughBrowser, screenshot, startServe, type Served } from '../helpers/serve';
+import { openThroughBrowser, screenshot, startAppSession, type AppSession, type Served } from '../helpers/serve';
 
 let served: Served;
-let browser: Browser;
+let session: AppSession;
 let page: Page;
 let files: string;
 const tileRequests: string[] = [];
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 beforeAll(async () => {
   const root = await tempDir('iriscope-e2e-');
@@ -31,21 +31,15 @@ beforeAll(async () => {
     writeLyingTiffHeader(path.join(files, 'claims-100k.tif'), 100_000, 100_000),
   ]);
   await fs.copyFile(path.join(files, 'aerial-20k.tif'), path.join(files, 'aerial-copy.tif'));
-  served = await startServe(root);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text());
-  });
+  session = await startAppSession(root);
+  ({ served, page, pageErrors } = session);
   page.on('request', (r) => {
     if (r.url().includes('/api/tile/')) tileRequests.push(r.url());
   });
 }, 600_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await served?.stop();
+  await session?.close();
 });
 
 const viewer = () => page.getByTestId('viewer');

@@ -72,3 +72,34 @@ export async function openThroughBrowser(page: Page, folder: string, name: strin
   await input.press('Enter');
   await page.getByTestId('browser-entry').filter({ hasText: name }).first().dblclick();
 }
+
+export interface AppSession {
+  served: Served;
+  browser: Browser;
+  page: Page;
+  /** Uncaught page errors and console errors (failed resource loads aside). */
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
+/** `iriscope serve` + Chromium + one 1440×900 page collecting its errors. */
+export async function startAppSession(root: string): Promise<AppSession> {
+  const served = await startServe(root);
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text());
+  });
+  return {
+    served,
+    browser,
+    page,
+    pageErrors,
+    close: async () => {
+      await browser.close();
+      await served.stop();
+    },
+  };
+}
