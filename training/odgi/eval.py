@@ -190,6 +190,9 @@ class Runner:
                         "offsets": o[i].tolist(), "class_prob": cp[i].tolist()})
         return out
 
+    def has_all(self, key, crops):
+        return all((key, tuple(round(v, 5) for v in c)) in self.s2_cache for c in crops)
+
     @torch.no_grad()
     def stage2(self, key, img_f, crops):
         """crops: list of [x1,y1,x2,y2]; cached per (tile key, rounded crop)."""
@@ -228,17 +231,22 @@ def run_cascade_split(runner, items, params, s1_cache=None):
     area = 0.0
     n_keep = 0
     for it in items:
-        img, boxes, cls = load_item(it)
-        H = img.shape[-1]
-        x = img.float()[None] / 255.0
+        lab = json.load(open(it))
+        boxes = torch.tensor(lab["boxes"], dtype=torch.float32).view(-1, 4)
+        cls = torch.tensor(lab["classes"], dtype=torch.long)
+        H = lab["size"]
+        x = None
         if s1_cache is not None and it in s1_cache:
             s1o = s1_cache[it]
         else:
+            x = load_item(it)[0].float()[None] / 255.0
             s1o = runner.stage1(x)[0]
             if s1_cache is not None:
                 s1_cache[it] = s1o
         keep, crops = cascade.transition(s1o, params)
-        s2o = runner.stage2(it, x[0], [c["box"] for c in crops]) if crops else []
+        if crops and x is None and not runner.has_all(it, [c["box"] for c in crops]):
+            x = load_item(it)[0].float()[None] / 255.0
+        s2o = runner.stage2(it, x[0] if x is not None else None, [c["box"] for c in crops]) if crops else []
         fin = cascade.merge(keep, crops, s2o, params)
         dets.append([([v * H for v in d["box"]], d["score"], d["cls"], d["stage"]) for d in fin])
         gts.append([(b.tolist(), int(c)) for b, c in zip(boxes, cls)])
@@ -304,7 +312,7 @@ def summarize(dets, gts, score_threshold=None):
 
 
 # --------------------------------------------------------------------------- visualisation
-def draw_examples(runner, items, params, path, n=4, size=512):
+def draw_examples(runner, items, params, path, n=4, size=512, window=0):
     from PIL import Image, ImageDraw
 
     cols = [(255, 60, 60), (60, 170, 255), (255, 220, 0)]
@@ -329,6 +337,16 @@ def draw_examples(runner, items, params, path, n=4, size=512):
                 continue
             b = [v * H for v in det["box"]]
             d.rectangle(b, outline=cols[det["cls"] % 3], width=3 if det["stage"] == "shortcut" else 2)
+        if window:
+            # a native-resolution window around the ground-truth centroid
+            if len(boxes):
+                c = boxes.mean(0)
+                cx, cy = float(c[0] + c[2]) / 2, float(c[1] + c[3]) / 2
+            else:
+                cx = cy = H / 2
+            x0 = int(min(max(cx - window / 2, 0), H - window))
+            y0 = int(min(max(cy - window / 2, 0), H - window))
+            im = im.crop((x0, y0, x0 + window, y0 + window))
         tiles.append(im.resize((size, size), Image.LANCZOS))
     cols_n = 2
     rows = (len(tiles) + 1) // 2

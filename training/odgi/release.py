@@ -154,14 +154,16 @@ def main():
     ap.add_argument("--out", default=None)
     ap.add_argument("--baseline-limit", type=int, default=60)
     ap.add_argument("--skip-sweep", action="store_true")
+    ap.add_argument("--limit", type=int, default=0, help="(dry runs) evaluate on the first N tiles of each split")
+    ap.add_argument("--fixture-out", default=None, help="parity fixture path (default test/fixtures/models/odgi/parity-<id>.json)")
     a = ap.parse_args()
     out = a.out or os.path.join(REPO, "models", a.id)
     ck = os.path.abspath(a.ckpt)
     t0 = time.time()
     if not a.skip_sweep or not os.path.exists(os.path.join(ck, "thresholds.json")):
-        py("training/odgi/eval.py", "--ckpt", ck, "--split", "val", "--sweep")
+        py("training/odgi/eval.py", "--ckpt", ck, "--split", "val", "--sweep", "--limit", str(a.limit))
     py("training/odgi/eval.py", "--ckpt", ck, "--split", "test", "--thresholds", os.path.join(ck, "thresholds.json"),
-       "--baseline", "--baseline-limit", str(a.baseline_limit))
+       "--baseline", "--baseline-limit", str(a.baseline_limit), "--limit", str(a.limit))
     th = json.load(open(os.path.join(ck, "thresholds.json")))
     mval = json.load(open(os.path.join(ck, "metrics_val.json")))
     mtest = json.load(open(os.path.join(ck, "metrics_test.json")))
@@ -185,15 +187,19 @@ def main():
     }
     mpath = os.path.join(ck, "metrics_release.json")
     json.dump(metrics, open(mpath, "w"), indent=1)
-    py("training/odgi/export.py", "--ckpt", ck, "--out", out, "--id", a.id, "--thresholds", os.path.join(ck, "thresholds.json"), "--metrics", mpath)
-    # examples.png: detections on test tiles (white: crops, green: ground truth, colour: detections; thick = kept by stage 1)
+    py("training/odgi/export.py", "--ckpt", ck, "--out", out, "--id", a.id, "--thresholds", os.path.join(ck, "thresholds.json"), "--metrics", mpath,
+       *(["--fixture", a.fixture_out] if a.fixture_out else []))
+    # examples.png: 512 px windows of test tiles (white: crops, green: ground truth, red/blue/yellow: vehicle/boat/plane
+    # detections above the operating threshold; thick = kept by stage 1)
     items = [i for i in ev.load_split("test") if len(json.load(open(i))["boxes"]) >= 5][:4]
-    ev.draw_examples(runner, items, params, os.path.join(out, "examples.png"), n=4, size=400)
+    ev.draw_examples(runner, items, params, os.path.join(out, "examples.png"), n=4, size=384, window=512)
     from PIL import Image
 
-    im = Image.open(os.path.join(out, "examples.png"))
-    if os.path.getsize(os.path.join(out, "examples.png")) > 290_000:
-        im.convert("P", palette=Image.ADAPTIVE, colors=192).save(os.path.join(out, "examples.png"), optimize=True)
+    ex = os.path.join(out, "examples.png")
+    for colors in (256, 160, 96):
+        if os.path.getsize(ex) <= 290_000:
+            break
+        Image.open(ex).convert("RGB").quantize(colors=colors, method=Image.MEDIANCUT).save(ex, optimize=True)
     from manifest import sha256
 
     pack_sha = sha256(os.path.join(REPO, "training", "data", "cache", "gpu", "odgi", "blobs.bin"))

@@ -303,6 +303,15 @@ def lr_at(frac, base, warm=0.03):
     return base * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, (frac - warm) / (1 - warm)))))
 
 
+def _worker_ignore_signals(_):
+    """Loader workers ignore SIGTERM/SIGINT (e.g. from `timeout` signalling the whole process
+    group): the main process then finishes its step, saves and shuts the workers down."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def make_loader(args, batch):
     from dataset import Augmented, OnTheFly, TileFolder, collate_aug
 
@@ -321,6 +330,8 @@ def make_loader(args, batch):
               "pin_memory": args.device.startswith("cuda")}
     g = torch.Generator()
     g.manual_seed(args.seed)
+    if args.workers > 0:
+        kw["worker_init_fn"] = _worker_ignore_signals
     aug = Augmented(ds, S1_DOWN, seed=args.seed)
     return torch.utils.data.DataLoader(aug, batch_size=batch, shuffle=shuffle, collate_fn=collate_aug, drop_last=True, generator=g, **kw), len(ds)
 
@@ -344,6 +355,9 @@ def main():
     ap.add_argument("--ckpt-every", type=float, default=5.0, help="minutes between checkpoints")
     ap.add_argument("--init", default=None, help="start from this checkpoint (continuation run with a fresh schedule)")
     ap.add_argument("--lr", type=float, default=0.0, help="override the base learning rate")
+    ap.add_argument("--k-pred", type=int, default=None, help="crops per tile from stage-1 predictions (override)")
+    ap.add_argument("--k-gt", type=int, default=None, help="crops per tile around ground truth (override)")
+    ap.add_argument("--k-rand", type=int, default=None, help="random crops per tile (override)")
     ap.add_argument("--prefetch", type=int, default=2, help="batches prefetched per loader worker")
     ap.add_argument("--reuse", type=int, default=1, help="train on each loaded batch this many times (extra passes re-flipped on the device, fresh crops)")
     args = ap.parse_args()
@@ -378,6 +392,10 @@ def main():
         s2.load_state_dict(sd2)
     if args.lr:
         tp["lr"] = args.lr
+    for k in ("k_pred", "k_gt", "k_rand"):
+        v = getattr(args, k)
+        if v is not None:
+            tp[k] = v
     s1.to(dev).train()
     s2.to(dev).train()
     G1 = cfg["s1_size"] // 16
