@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { toErrorInfo, type ErrorInfo } from '../common/errors';
 import { Engine } from '../engine/engine';
 import { printEngineInfo, printImageMeta } from './format';
+import { colorizeCommand } from './colorize-command';
 import { facesCommand } from './faces-command';
 import { serveCommand } from './serve';
 
@@ -80,6 +81,7 @@ program
   });
 
 serveCommand(program);
+colorizeCommand(program, (info, file) => printError(info, file));
 facesCommand(program, (info, file) => printError(info, file));
 
 function printError(info: ErrorInfo, file?: string): void {

@@ -20,6 +20,11 @@ export const JSON_METHODS = [
   'detectFaces',
   'getFaces',
   'exportFaces',
+  'listColorizers',
+  'colorize',
+  'colorizePreview',
+  'getColorization',
+  'exportColorization',
 ] as const;
 
 /** Calls whose request or response body is bytes rather than JSON. */

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { BinaryMethod, JsonMethod } from './api-methods';
 import { ERROR_CODES } from './errors';
 import { faceApi } from './faces-contract';
+import { colorizeApi } from './colorize-contract';
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -254,6 +255,12 @@ export const api = {
   detectFaces: method(faceApi.detectFaces.input, JobInfoSchema),
   getFaces: method(faceApi.getFaces.input, faceApi.getFaces.output),
   exportFaces: method(faceApi.exportFaces.input, faceApi.exportFaces.output),
+  /** Colorize (PIC): a job sampling N colorizations; read the gallery with getColorization (see colorize-contract.ts). */
+  listColorizers: method(colorizeApi.listColorizers.input, colorizeApi.listColorizers.output),
+  colorize: method(colorizeApi.colorize.input, JobInfoSchema),
+  colorizePreview: method(colorizeApi.colorizePreview.input, colorizeApi.colorizePreview.output),
+  getColorization: method(colorizeApi.getColorization.input, colorizeApi.getColorization.output),
+  exportColorization: method(colorizeApi.exportColorization.input, colorizeApi.exportColorization.output),
 } satisfies Record<JsonMethod, { input: z.ZodType; output: z.ZodType }>;
 
 /** Binary calls: their JSON part is validated like the others; the bytes are carried raw. */

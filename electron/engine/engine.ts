@@ -24,6 +24,7 @@ import { configureSharp } from './images/sharp-setup';
 import { readThumbnail } from './images/thumbnails';
 import { JobQueue } from './jobs/job-queue';
 import { ModelRegistry } from './models/model-registry';
+import { ColorizeService } from './pipelines/colorize/colorize-service';
 import { FaceService } from './pipelines/faces/face-service';
 import { defaultPaths, type EnginePaths } from './paths';
 import { SessionManager } from './runtime/session-manager';
@@ -48,6 +49,7 @@ export class Engine implements IriscopeApi {
   readonly models: ModelRegistry;
   readonly images: ImageStore;
   readonly faces: FaceService;
+  readonly colorization: ColorizeService;
   private readonly events = new EventEmitter();
 
   private constructor(options: EngineOptions) {
@@ -60,6 +62,7 @@ export class Engine implements IriscopeApi {
     this.models = new ModelRegistry(path.join(this.paths.appRoot, 'models'), path.join(this.paths.dataDir, 'models'), this.sessions);
     this.images = new ImageStore(new PyramidCache(this.paths.cacheDir), this.jobs, () => this.settings.get(), (image) => this.publish({ type: 'image', image }));
     this.faces = new FaceService(this.images, this.jobs, this.models);
+    this.colorization = new ColorizeService(this.images, this.jobs, this.models, new PyramidCache(this.paths.cacheDir), this.paths.cacheDir, () => this.settings.get());
     this.events.setMaxListeners(100);
   }
 
@@ -128,6 +131,7 @@ export class Engine implements IriscopeApi {
   async closeImage({ imageId }: ApiInput<'closeImage'>): Promise<Record<string, never>> {
     this.images.close(imageId);
     this.faces.forget(imageId);
+    this.colorization.forget(imageId);
     return {};
   }
 
@@ -183,6 +187,26 @@ export class Engine implements IriscopeApi {
 
   async exportFaces(input: ApiInput<'exportFaces'>): Promise<ApiOutput<'exportFaces'>> {
     return this.faces.export(input);
+  }
+
+  async listColorizers(): Promise<ApiOutput<'listColorizers'>> {
+    return this.colorization.listColorizers();
+  }
+
+  async colorize(input: ApiInput<'colorize'>): Promise<ApiOutput<'colorize'>> {
+    return this.colorization.start(input).job;
+  }
+
+  async colorizePreview(input: ApiInput<'colorizePreview'>): Promise<ApiOutput<'colorizePreview'>> {
+    return this.colorization.preview(input);
+  }
+
+  async getColorization({ imageId }: ApiInput<'getColorization'>): Promise<ApiOutput<'getColorization'>> {
+    return this.colorization.get(imageId);
+  }
+
+  async exportColorization(input: ApiInput<'exportColorization'>): Promise<ApiOutput<'exportColorization'>> {
+    return this.colorization.export(input);
   }
 
   async readTile({ imageId, level, x, y }: TileRequest): Promise<Uint8Array> {

@@ -24,6 +24,7 @@ const PATH_INPUTS: Partial<Record<ApiMethod, (input: Record<string, unknown>) =>
   importModel: (i) => i.path as string,
   // Export targets must have been chosen in the save dialog (which grants them).
   exportFaces: (i) => i.path as string,
+  exportColorization: (i) => i.path as string,
 };
 
 /** The desktop window browses files with native dialogs, never through the engine. */

@@ -10,6 +10,7 @@ import { ShortcutsDialog } from './components/ShortcutsDialog';
 import { StatusBar } from './components/StatusBar';
 import { TopBar } from './components/TopBar';
 import { useShortcuts } from './components/use-shortcuts';
+import { ColorizeOverlay } from './colorize/ColorizeOverlay';
 import { FaceOverlay } from './faces/FaceOverlay';
 import { activeImage, useApp } from './state/store';
 import { ImageViewer, type ViewerHandle } from './viewer/ImageViewer';
@@ -68,6 +69,7 @@ export function App() {
           {image ? (
             <ImageViewer ref={viewer} image={image} job={job}>
               <FaceOverlay image={image} />
+              <ColorizeOverlay image={image} />
             </ImageViewer>
           ) : (
             <EmptyState onOpen={openDialog} />

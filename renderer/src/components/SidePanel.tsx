@@ -1,5 +1,6 @@
 import { useState, type ReactNode, type RefObject } from 'react';
 import type { ImageInfo } from '../../../electron/common/contract';
+import { ColorizePanel } from '../colorize/ColorizePanel';
 import { FacesPanel } from '../faces/FacesPanel';
 import type { ViewerHandle } from '../viewer/ImageViewer';
 import { Inspector } from './Inspector';
@@ -14,6 +15,7 @@ interface Tool {
 /** The right-hand column: the image's details and one tab per tool. Add a tool with one entry here. */
 const TOOLS: Tool[] = [
   { id: 'image', label: 'Image', render: (image) => <Inspector image={image} /> },
+  { id: 'colorize', label: 'Colorize', render: (image) => <ColorizePanel image={image} /> },
   { id: 'faces', label: 'Faces', render: (image, viewer) => <FacesPanel image={image} viewer={viewer} /> },
 ];
 
