@@ -8,6 +8,9 @@
  *              region reads), and time the first viewer tile of a cached image
  *   providers  every shipped model on every execution provider that loads
  *              here: time per run and largest difference from CPU
+ *   colorize   8 samples of a 12-Mpx photo end to end (app and CLI paths) per
+ *              installed colorization model, the cached sampler vs the naive
+ *              one (ratio), peak memory (own process)
  *   faces      faces per second (detection + attributes) on a group photo,
  *              the merged attribute pass vs the three heads as separate
  *              sessions (ratio), detection recall on the face fixtures
@@ -26,8 +29,13 @@ if (which === 'pyramid' || which === 'all') {
   if (status !== 0) process.exit(status ?? 1);
 }
 if (which === 'providers' || which === 'all') await benchProviders();
+if (which === 'colorize' || which === 'all') {
+  // Its own process, so the peak memory it reports is the colorizer's.
+  const { status } = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', `${here}colorize.ts`, ...process.argv.slice(3)], { stdio: 'inherit' });
+  if (status !== 0) process.exit(status ?? 1);
+}
 if (which === 'faces' || which === 'all') await benchFaces();
-if (!['pyramid', 'providers', 'faces', 'all'].includes(which)) {
-  console.error(`unknown benchmark "${which}": use pyramid, providers, faces or all`);
+if (!['pyramid', 'providers', 'colorize', 'faces', 'all'].includes(which)) {
+  console.error(`unknown benchmark "${which}": use pyramid, providers, colorize, faces or all`);
   process.exit(2);
 }
