@@ -9,6 +9,7 @@ import { Engine } from '../engine/engine';
 import { printEngineInfo, printImageMeta } from './format';
 import { colorizeCommand } from './colorize-command';
 import { facesCommand } from './faces-command';
+import { detectCommand } from './detect-command';
 import { serveCommand } from './serve';
 
 const program = new Command();
@@ -83,6 +84,7 @@ program
 serveCommand(program);
 colorizeCommand(program, (info, file) => printError(info, file));
 facesCommand(program, (info, file) => printError(info, file));
+detectCommand(program, (info, file) => printError(info, file));
 
 function printError(info: ErrorInfo, file?: string): void {
   process.stderr.write(`error${file ? ` (${file})` : ''}: ${info.message}\n`);

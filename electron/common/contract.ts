@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { BinaryMethod, JsonMethod } from './api-methods';
 import { ERROR_CODES } from './errors';
 import { faceApi } from './faces-contract';
+import { detectApi, DetectResultSchema } from './detect-contract';
 import { colorizeApi } from './colorize-contract';
 
 // ---------------------------------------------------------------- shared shapes
@@ -249,12 +250,17 @@ export const api = {
   listSamples: method(Empty, z.array(SampleSchema)),
   listDirectory: method(z.object({ path: FilePath.optional(), imagesOnly: z.boolean().optional() }).strict(), DirectoryListingSchema),
   listModels: method(Empty, z.array(ModelInfoSchema)),
-  /** Imports a user's model: a folder holding manifest.json and the ONNX files it lists. */
+  /** Imports a user's model: a folder holding manifest.json and the ONNX files it lists, or a bare Ultralytics YOLO detection .onnx. */
   importModel: method(z.object({ path: FilePath }).strict(), ModelInfoSchema),
   /** Faces: a job on an open image; the result is read with getFaces when it succeeded (see faces-contract.ts). */
   detectFaces: method(faceApi.detectFaces.input, JobInfoSchema),
   getFaces: method(faceApi.getFaces.input, faceApi.getFaces.output),
   exportFaces: method(faceApi.exportFaces.input, faceApi.exportFaces.output),
+  /** Aerial detection (ODGI cascade or tiled): a job on an open image; read the result with getDetections (see detect-contract.ts). */
+  detect: method(detectApi.detect.input, JobInfoSchema),
+  getDetections: method(detectApi.getDetections.input, DetectResultSchema.nullable()),
+  refilterDetections: method(detectApi.refilterDetections.input, DetectResultSchema),
+  exportDetections: method(detectApi.exportDetections.input, detectApi.exportDetections.output),
   /** Colorize (PIC): a job sampling N colorizations; read the gallery with getColorization (see colorize-contract.ts). */
   listColorizers: method(colorizeApi.listColorizers.input, colorizeApi.listColorizers.output),
   colorize: method(colorizeApi.colorize.input, JobInfoSchema),

@@ -25,6 +25,8 @@ import { readThumbnail } from './images/thumbnails';
 import { JobQueue } from './jobs/job-queue';
 import { ModelRegistry } from './models/model-registry';
 import { ColorizeService } from './pipelines/colorize/colorize-service';
+import { DetectService } from './pipelines/detect/detect-service';
+import { importUltralyticsOnnx } from './pipelines/detect/yolo-import';
 import { FaceService } from './pipelines/faces/face-service';
 import { defaultPaths, type EnginePaths } from './paths';
 import { SessionManager } from './runtime/session-manager';
@@ -49,6 +51,7 @@ export class Engine implements IriscopeApi {
   readonly models: ModelRegistry;
   readonly images: ImageStore;
   readonly faces: FaceService;
+  readonly detection: DetectService;
   readonly colorization: ColorizeService;
   private readonly events = new EventEmitter();
 
@@ -62,6 +65,7 @@ export class Engine implements IriscopeApi {
     this.models = new ModelRegistry(path.join(this.paths.appRoot, 'models'), path.join(this.paths.dataDir, 'models'), this.sessions);
     this.images = new ImageStore(new PyramidCache(this.paths.cacheDir), this.jobs, () => this.settings.get(), (image) => this.publish({ type: 'image', image }));
     this.faces = new FaceService(this.images, this.jobs, this.models);
+    this.detection = new DetectService(this.images, this.jobs, this.models, () => this.sessions.reports());
     this.colorization = new ColorizeService(this.images, this.jobs, this.models, new PyramidCache(this.paths.cacheDir), this.paths.cacheDir, () => this.settings.get());
     this.events.setMaxListeners(100);
   }
@@ -131,6 +135,7 @@ export class Engine implements IriscopeApi {
   async closeImage({ imageId }: ApiInput<'closeImage'>): Promise<Record<string, never>> {
     this.images.close(imageId);
     this.faces.forget(imageId);
+    this.detection.forget(imageId);
     this.colorization.forget(imageId);
     return {};
   }
@@ -174,6 +179,8 @@ export class Engine implements IriscopeApi {
   }
 
   async importModel({ path: folder }: ApiInput<'importModel'>): Promise<ApiOutput<'importModel'>> {
+    // A bare Ultralytics YOLO .onnx gets its manifest from its own metadata.
+    if (/\.onnx$/i.test(folder)) return importUltralyticsOnnx(folder, this.models);
     return this.models.import(folder);
   }
 
@@ -187,6 +194,23 @@ export class Engine implements IriscopeApi {
 
   async exportFaces(input: ApiInput<'exportFaces'>): Promise<ApiOutput<'exportFaces'>> {
     return this.faces.export(input);
+  }
+
+  async detect(input: ApiInput<'detect'>): Promise<ApiOutput<'detect'>> {
+    return this.detection.start(input).job;
+  }
+
+  async getDetections({ imageId }: ApiInput<'getDetections'>): Promise<ApiOutput<'getDetections'>> {
+    return this.detection.get(imageId);
+  }
+
+  async refilterDetections(input: ApiInput<'refilterDetections'>): Promise<ApiOutput<'refilterDetections'>> {
+    return this.detection.refilter(input).done;
+  }
+
+  /** Runs as a job (kind 'export', cancellable with cancelJob) and resolves when the file is in place. */
+  async exportDetections(input: ApiInput<'exportDetections'>): Promise<ApiOutput<'exportDetections'>> {
+    return this.detection.export(input).done;
   }
 
   async listColorizers(): Promise<ApiOutput<'listColorizers'>> {

@@ -25,6 +25,7 @@ const PATH_INPUTS: Partial<Record<ApiMethod, (input: Record<string, unknown>) =>
   // Export targets must have been chosen in the save dialog (which grants them).
   exportFaces: (i) => i.path as string,
   exportColorization: (i) => i.path as string,
+  exportDetections: (i) => i.path as string,
 };
 
 /** The desktop window browses files with native dialogs, never through the engine. */

@@ -10,6 +10,7 @@ import { ShortcutsDialog } from './components/ShortcutsDialog';
 import { StatusBar } from './components/StatusBar';
 import { TopBar } from './components/TopBar';
 import { useShortcuts } from './components/use-shortcuts';
+import { DetectOverlay } from './detect/DetectOverlay';
 import { ColorizeOverlay } from './colorize/ColorizeOverlay';
 import { FaceOverlay } from './faces/FaceOverlay';
 import { activeImage, useApp } from './state/store';
@@ -70,6 +71,7 @@ export function App() {
             <ImageViewer ref={viewer} image={image} job={job}>
               <FaceOverlay image={image} />
               <ColorizeOverlay image={image} />
+              <DetectOverlay image={image} />
             </ImageViewer>
           ) : (
             <EmptyState onOpen={openDialog} />

@@ -14,6 +14,9 @@
  *   faces      faces per second (detection + attributes) on a group photo,
  *              the merged attribute pass vs the three heads as separate
  *              sessions (ratio), detection recall on the face fixtures
+ *   detect     ODGI cascade vs the tiled full-resolution baseline on 8k/16k/20k
+ *              scenes with ground truth: time ratio, recall, AP@0.5, area read
+ *              at full resolution, peak RSS, AP-vs-time over γ (sizes: -- detect 8192)
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +38,13 @@ if (which === 'colorize' || which === 'all') {
   if (status !== 0) process.exit(status ?? 1);
 }
 if (which === 'faces' || which === 'all') await benchFaces();
-if (!['pyramid', 'providers', 'colorize', 'faces', 'all'].includes(which)) {
-  console.error(`unknown benchmark "${which}": use pyramid, providers, colorize, faces or all`);
+if (which === 'detect' || which === 'all') {
+  // Runs its engines in child processes (each run's peak RSS is its own).
+  const { benchDetect } = await import('./detect');
+  const sizes = process.argv.slice(3).map(Number).filter(Boolean);
+  await benchDetect(sizes.length ? sizes : [8192, 16384, 20000]);
+}
+if (!['pyramid', 'providers', 'colorize', 'faces', 'detect', 'all'].includes(which)) {
+  console.error(`unknown benchmark "${which}": use pyramid, providers, colorize, faces, detect or all`);
   process.exit(2);
 }

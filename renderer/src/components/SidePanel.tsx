@@ -1,5 +1,6 @@
 import { useState, type ReactNode, type RefObject } from 'react';
 import type { ImageInfo } from '../../../electron/common/contract';
+import { DetectPanel } from '../detect/DetectPanel';
 import { ColorizePanel } from '../colorize/ColorizePanel';
 import { FacesPanel } from '../faces/FacesPanel';
 import type { ViewerHandle } from '../viewer/ImageViewer';
@@ -17,6 +18,7 @@ const TOOLS: Tool[] = [
   { id: 'image', label: 'Image', render: (image) => <Inspector image={image} /> },
   { id: 'colorize', label: 'Colorize', render: (image) => <ColorizePanel image={image} /> },
   { id: 'faces', label: 'Faces', render: (image, viewer) => <FacesPanel image={image} viewer={viewer} /> },
+  { id: 'detect', label: 'Detect', render: (image, viewer) => <DetectPanel image={image} viewer={viewer} /> },
 ];
 
 export function SidePanel({ image, viewer }: { image: ImageInfo; viewer: RefObject<ViewerHandle | null> }) {

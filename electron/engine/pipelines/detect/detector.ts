@@ -1,0 +1,82 @@
+/**
+ * A detector graph (ODGI stage 2, or a user's Ultralytics YOLO) run on
+ * batches of square patches: crops of the cascade read at full resolution,
+ * or the windows of the tiled detector. Boxes come back normalised to each
+ * patch.
+ */
+import * as ort from 'onnxruntime-node';
+import { decodeOdgiStage2, decodeYolo, type RawDetection } from './decode';
+import type { DetectorConfig } from './models';
+import { validPart, writeWindow, type PatchSource, type PixelRegion } from './patches';
+import type { SessionLike } from './stage1-tiles';
+
+export interface DetectorOptions {
+  /** Boxes scoring below this are dropped. */
+  scoreMin: number;
+  /** YOLO: per-patch class-aware NMS IoU. */
+  nms: number;
+}
+
+export class DetectorRunner {
+  readonly S: number;
+  readonly plane: number;
+  runMs = 0;
+  readMs = 0;
+  runs = 0;
+
+  constructor(
+    readonly cfg: DetectorConfig,
+    private readonly session: SessionLike,
+  ) {
+    this.S = cfg.inputSize;
+    this.plane = 3 * this.S * this.S;
+  }
+
+  get batch(): number {
+    return this.cfg.maxBatch;
+  }
+
+  /** Runs `n` patches already written into `input` (NCHW). */
+  async run(input: Float32Array, n: number, options: DetectorOptions): Promise<RawDetection[][]> {
+    const started = performance.now();
+    const out: RawDetection[][] = [];
+    // Fixed-batch exports take one patch per run.
+    const step = Math.min(n, this.cfg.maxBatch);
+    for (let start = 0; start < n; start += step) {
+      const m = Math.min(step, n - start);
+      const tensor = new ort.Tensor('float32', input.subarray(start * this.plane, (start + m) * this.plane), [m, 3, this.S, this.S]);
+      const result = await this.session.run({ [this.cfg.inputName]: tensor });
+      this.runs++;
+      if (this.cfg.kind === 'yolo') out.push(...decodeYolo(this.cfg, result[this.cfg.outputs[0]] as ort.Tensor, m, options.scoreMin, options.nms));
+      else out.push(...decodeOdgiStage2(result, m, options.scoreMin));
+    }
+    this.runMs += performance.now() - started;
+    return out;
+  }
+
+  /**
+   * Reads each square region at the detector's input size (the pyramid picks
+   * the finest level needed: full resolution for crops up to the input size)
+   * and runs them in batches.
+   */
+  async runRegions(source: PatchSource, regions: PixelRegion[], options: DetectorOptions & { onBatch?: (done: number) => void; throwIfCancelled?: () => void }): Promise<RawDetection[][]> {
+    const results: RawDetection[][] = [];
+    const batch = Math.max(1, Math.min(32, this.cfg.maxBatch === 1 ? 8 : this.cfg.maxBatch));
+    for (let start = 0; start < regions.length; start += batch) {
+      options.throwIfCancelled?.();
+      const group = regions.slice(start, start + batch);
+      const input = new Float32Array(group.length * this.plane);
+      const readStarted = performance.now();
+      const patches = await Promise.all(group.map((r) => source.readPatch(r, this.S, this.S)));
+      this.readMs += performance.now() - readStarted;
+      patches.forEach((patch, i) => {
+        const scale = this.S / group[i].width;
+        writeWindow(patch, 0, 0, this.S, input, i, this.cfg.pad, validPart(group[i], source.width, source.height, scale));
+      });
+      options.throwIfCancelled?.();
+      results.push(...(await this.run(input, group.length, options)));
+      options.onBatch?.(results.length);
+    }
+    return results;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The Detect tool's state: per image the latest result, the running job,
+ * the run settings (mode, model), the score threshold (filtered here, at
+ * once) and cascade overrides (γ, τ_low, τ_high: re-applied by the engine
+ * without running stage 1 again), plus which detection is selected.
+ */
+import { create } from 'zustand';
+import type { DetectExportFormat, DetectMode, DetectResult, DetectThresholds, Detection } from '../../../electron/common/detect-contract';
+import { api } from '../api/client';
+import { useApp } from '../state/store';
+
+export interface ImageDetections {
+  result: DetectResult | null;
+  jobId: string | null;
+  mode: DetectMode;
+  modelId: string | null;
+  /** Shown detections score at least this (client-side filter). */
+  scoreThreshold: number;
+  /** Cascade settings asked for after the run, not yet applied by the engine. */
+  pending: Partial<DetectThresholds> | null;
+  refiltering: boolean;
+  showCrops: boolean;
+  hiddenClasses: number[];
+}
+
+interface DetectState {
+  byImage: Record<string, ImageDetections>;
+  selected: number | null;
+  lastExport: { imageId: string; path: string; detections: number; format: DetectExportFormat } | null;
+  exporting: string | null;
+  configure(imageId: string, patch: Partial<Pick<ImageDetections, 'mode' | 'modelId' | 'showCrops' | 'hiddenClasses'>>): void;
+  run(imageId: string): Promise<void>;
+  load(imageId: string): Promise<void>;
+  setScore(imageId: string, score: number): void;
+  refilter(imageId: string, patch: Partial<DetectThresholds>): void;
+  select(id: number | null): void;
+  exportTo(imageId: string, format: DetectExportFormat, path: string, crops?: boolean): Promise<boolean>;
+}
+
+export const EMPTY_DETECTIONS: ImageDetections = {
+  result: null, jobId: null, mode: 'cascade', modelId: null, scoreThreshold: 0.3, pending: null, refiltering: false, showCrops: false, hiddenClasses: [],
+};
+
+const timers = new Map<string, ReturnType<typeof setTimeout>>();
+
+export const useDetect = create<DetectState>((set, get) => ({
+  byImage: {},
+  selected: null,
+  lastExport: null,
+  exporting: null,
+
+  configure(imageId, update) {
+    patch(imageId, update);
+  },
+
+  async run(imageId) {
+    const entry = detectionsOf(get(), imageId);
+    try {
+      const job = await api.detect({ imageId, mode: entry.mode, ...(entry.modelId ? { modelId: entry.modelId } : {}) });
+      useApp.setState((s) => ({ jobs: { ...s.jobs, [job.id]: job } }));
+      patch(imageId, { jobId: job.id, pending: null });
+      set({ selected: null });
+    } catch (error) {
+      useApp.getState().notify(error, 'Detecting objects');
+    }
+  },
+
+  async load(imageId) {
+    try {
+      const result = await api.getDetections({ imageId });
+      patch(imageId, { result, ...(result ? { scoreThreshold: result.thresholds.scoreThreshold, mode: result.mode } : {}) });
+    } catch (error) {
+      useApp.getState().notify(error, 'Reading the detections');
+    }
+  },
+
+  setScore(imageId, score) {
+    patch(imageId, { scoreThreshold: score });
+  },
+
+  refilter(imageId, update) {
+    const entry = detectionsOf(get(), imageId);
+    if (!entry.result) return;
+    const pending = { ...(entry.pending ?? {}), ...update };
+    patch(imageId, { pending });
+    clearTimeout(timers.get(imageId));
+    // Sliders send many values: apply the last one once they settle.
+    timers.set(imageId, setTimeout(() => {
+      timers.delete(imageId);
+      void apply(imageId);
+    }, 200));
+  },
+
+  select(id) {
+    set({ selected: id });
+  },
+
+  async exportTo(imageId, format, path, crops) {
+    const entry = detectionsOf(get(), imageId);
+    set({ exporting: format });
+    try {
+      const written = await api.exportDetections({ imageId, format, path, scoreThreshold: entry.scoreThreshold, ...(crops ? { crops } : {}) });
+      set({ lastExport: { imageId, path: written.path, detections: written.detections, format } });
+      return true;
+    } catch (error) {
+      useApp.getState().notify(error, 'Exporting detections');
+      return false;
+    } finally {
+      set({ exporting: null });
+    }
+  },
+}));
+
+async function apply(imageId: string): Promise<void> {
+  const entry = detectionsOf(useDetect.getState(), imageId);
+  if (!entry.pending || !entry.result) return;
+  const thresholds = entry.pending;
+  patch(imageId, { refiltering: true });
+  try {
+    const result = await api.refilterDetections({ imageId, thresholds });
+    const now = detectionsOf(useDetect.getState(), imageId);
+    // Newer changes arrived meanwhile: keep them pending (their own timer applies them).
+    const rest = now.pending && JSON.stringify(now.pending) !== JSON.stringify(thresholds) ? now.pending : null;
+    patch(imageId, { result, pending: rest, refiltering: false });
+  } catch (error) {
+    patch(imageId, { refiltering: false, pending: null });
+    useApp.getState().notify(error, 'Applying the thresholds');
+  }
+}
+
+function patch(imageId: string, update: Partial<ImageDetections>): void {
+  useDetect.setState((s) => ({ byImage: { ...s.byImage, [imageId]: { ...(s.byImage[imageId] ?? EMPTY_DETECTIONS), ...update } } }));
+}
+
+export function detectionsOf(state: Pick<DetectState, 'byImage'>, imageId: string): ImageDetections {
+  return state.byImage[imageId] ?? EMPTY_DETECTIONS;
+}
+
+/** The detections shown: at or above the score threshold, classes not hidden. */
+export function visibleDetections(entry: ImageDetections): Detection[] {
+  if (!entry.result) return [];
+  const hidden = new Set(entry.hiddenClasses);
+  return entry.result.detections.filter((d) => d.score >= entry.scoreThreshold && !hidden.has(d.class));
+}
+
+let listening = false;
+/** Fetches a result when a detection job of an open image succeeds (once, however many panels mount). */
+export function listenForDetectJobs(): void {
+  if (listening) return;
+  listening = true;
+  api.onEvent((event) => {
+    if (event.type === 'job' && event.job.kind === 'detect' && event.job.state === 'succeeded' && event.job.imageId && !event.job.title.startsWith('Re-filtering')) {
+      void useDetect.getState().load(event.job.imageId);
+    }
+  });
+}

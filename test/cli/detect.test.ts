@@ -1,0 +1,89 @@
+/**
+ * `iriscope detect` as a user runs it, with the installed ODGI model: files
+ * and folders, --json records on stdout (boxes in original-image pixels,
+ * timing, crops), exports in --out (GeoJSON for a GeoTIFF, COCO for the
+ * others), progress and clear errors on stderr, a non-zero exit when a file
+ * fails while the batch goes on.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { isolatedEnv, runIriscope } from '../helpers/cli';
+import { AERIAL, GEO_GSD, GEO_ORIGIN, odgiModelDirs, writeGeoTiff } from '../helpers/detect';
+import { tempDir, writeTextAsPng } from '../helpers/fixtures';
+
+let env: NodeJS.ProcessEnv;
+let dir: string;
+const iriscope = (...args: string[]) => runIriscope(env, ...args);
+
+beforeAll(async () => {
+  dir = await tempDir('iriscope-cli-detect-');
+  env = isolatedEnv(dir);
+  const extra = process.env.DETECT_EXTRA_MODEL;
+  if (extra) await fs.cp(extra, path.join(dir, 'data', 'models', path.basename(extra)), { recursive: true });
+});
+
+describe.skipIf(!odgiModelDirs().length)('iriscope detect', () => {
+  it('--json prints a record per image in original pixels; GeoJSON for the GeoTIFF, COCO for the rest; bad files fail clearly and the batch goes on', async () => {
+    const geo = path.join(dir, 'scene.tif');
+    await writeGeoTiff(geo, path.join(AERIAL, 'tile-3000004.jpg'), 'rgb');
+    const folder = path.join(dir, 'tiles');
+    await fs.mkdir(folder);
+    await fs.copyFile(path.join(AERIAL, 'tile-3000012.jpg'), path.join(folder, 'tile-3000012.jpg'));
+    await writeTextAsPng(path.join(folder, 'notes.png'));
+    const out = path.join(dir, 'out');
+    const { stdout, stderr, code } = await iriscope('detect', geo, folder, '--out', out, '--json');
+    expect(code).toBe(1);
+    const records = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(records.map((r) => path.basename(r.file))).toEqual(['scene.tif', 'notes.png', 'tile-3000012.jpg']);
+    const [scene, notes, tile] = records;
+    for (const r of [scene, tile]) {
+      expect(r).toMatchObject({ width: 1024, height: 1024, mode: 'cascade', timing: { total_ms: expect.any(Number), stage1_ms: expect.any(Number), stage2_ms: expect.any(Number) } });
+      expect(r.models.stage1).toMatch(/^odgi-/);
+      expect(Array.isArray(r.crops)).toBe(true);
+      for (const d of r.detections) {
+        expect(d).toMatchObject({ box: [expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number)], score: expect.any(Number), class: expect.stringMatching(/vehicle|boat|plane/) });
+        expect(d.score).toBeGreaterThanOrEqual(r.threshold);
+        expect(d.box[0] + d.box[2]).toBeLessThanOrEqual(1024);
+        expect(d.box[1] + d.box[3]).toBeLessThanOrEqual(1024);
+      }
+    }
+    expect(scene.detections.length + tile.detections.length).toBeGreaterThan(0);
+    expect(notes.error).toMatchObject({ code: 'UNSUPPORTED_FORMAT' });
+    expect(stderr).toMatch(/\[1\/3\] scene\.tif: \d+% (Stage 1|Refining crops|Merging)/);
+    expect(stderr).toContain('"notes.png" is not an image Iriscope can read');
+    expect(stderr).toContain('detect: 2 of 3 images done');
+
+    expect((await fs.readdir(out)).sort()).toEqual(['scene.geojson', 'tile-3000012.coco.json']);
+    const gj = JSON.parse(await fs.readFile(path.join(out, 'scene.geojson'), 'utf8'));
+    expect(gj.features).toHaveLength(scene.detections.length);
+    if (scene.detections.length) {
+      const [x, y] = scene.detections[0].box;
+      expect(gj.features[0].geometry.coordinates[0]).toContainEqual([GEO_ORIGIN[0] + x * GEO_GSD, GEO_ORIGIN[1] - y * GEO_GSD]);
+    }
+    const coco = JSON.parse(await fs.readFile(path.join(out, 'tile-3000012.coco.json'), 'utf8'));
+    expect(coco.annotations.map((a: { bbox: number[] }) => a.bbox)).toEqual(tile.detections.map((d: { box: number[] }) => d.box));
+  });
+
+  it('runs the tiled baseline; asking GeoJSON of an image without georeferencing fails that export only', async () => {
+    const out = path.join(dir, 'out-tiled');
+    const tile = path.join(AERIAL, 'tile-3000002.jpg');
+    const { stdout, stderr, code } = await iriscope('detect', tile, '--mode', 'tiled', '--out', out, '--format', 'csv,geojson', '--json');
+    expect(code).toBe(1);
+    const record = JSON.parse(stdout.trim());
+    expect(record.mode).toBe('tiled');
+    expect(record.crops).toEqual([]);
+    expect(record.export_errors).toEqual([{ format: 'geojson', error: expect.objectContaining({ code: 'BAD_REQUEST' }) }]);
+    expect(stderr).toContain('has no georeferencing');
+    expect(await fs.readdir(out)).toEqual(['tile-3000002.csv']);
+  });
+
+  it('refuses to run with nothing to do, and names bad options', async () => {
+    const none = await iriscope('detect', path.join(AERIAL, 'tile-3000002.jpg'));
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('Nothing to do');
+    const bad = await iriscope('detect', path.join(AERIAL, 'tile-3000002.jpg'), '--json', '--format', 'shapefile');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('expected one of coco, yolo, csv, geojson, png, jpeg');
+  });
+});
