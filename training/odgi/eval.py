@@ -31,7 +31,7 @@ from export import load_models  # noqa: E402
 from gen import CLASSES  # noqa: E402
 from train import crop_resize, stage1_input  # noqa: E402
 
-SWEEP = {"tau_low": [0.05, 0.1, 0.2], "tau_high": [0.7, 0.8, 0.9, 1.01], "gamma": [1, 2, 4, 6, 8]}
+SWEEP = {"tau_low": [0.1, 0.2, 0.3, 0.4, 0.5], "tau_high": [0.8, 0.9, 1.01], "gamma": [2, 4, 8, 12, 16]}
 
 
 def fast_nms(boxes, scores, thr, limit=None):

@@ -107,6 +107,19 @@ def write_fixture(s1, s2, meta, model_id, path):
     return path
 
 
+def recipe_note(meta):
+    """Describes continuation runs (train.py --init)."""
+    parts = []
+    m = meta
+    while m and m.get("init"):
+        i = m["init"]
+        parts.append(f"continued for {m.get('elapsed_s', 0) / 60:.1f} min / {m.get('step')} steps (crops k_pred={m['train'].get('k_pred')} "
+                     f"k_gt={m['train'].get('k_gt')} k_rand={m['train'].get('k_rand')}, lr {m['train'].get('lr')}) from a run of "
+                     f"{(i.get('elapsed_s') or 0) / 60:.1f} min / {i.get('step')} steps")
+        m = i.get("previous") and {"init": i["previous"]} or None
+    return (": " + "; ".join(parts)) if parts else ""
+
+
 def thresholds_for_manifest(th):
     th = {**DEFAULTS, **(th or {})}
     return {
@@ -131,7 +144,7 @@ def write_manifest(out, model_id, meta, thresholds, metrics):
                         "Stage 1 sees a 4x-reduced 1024 px tile and proposes individuals and groups with learned crop offsets; "
                         "stage 2 refines square crops read at full resolution."),
         "license": "Apache-2.0",
-        "source": f"trained by training/odgi/train.py --config {meta['config']} (commit {git_commit()}); data from training/odgi/gen.py "
+        "source": f"trained by training/odgi/train.py --config {meta['config']} (commit {git_commit()}){recipe_note(meta)}; data from training/odgi/gen.py "
                   f"(FlightGear textures and 3-D models, Debian flightgear-data-base 1:2020.3.16+dfsg-1, GPL-2+)",
         "files": [{"path": "stage1.onnx", "sha256": "0" * 64, "bytes": 0}, {"path": "stage2.onnx", "sha256": "0" * 64, "bytes": 0}],
         "graphs": {

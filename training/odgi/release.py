@@ -65,6 +65,14 @@ def fixture_metrics(runner, params):
             "score_threshold": params["score_threshold"]}
 
 
+def init_note(meta):
+    i = meta.get("init")
+    if not i:
+        return ""
+    return (f", continued from a checkpoint of {i.get('step')} steps / {i.get('tiles_seen')} tiles / {(i.get('elapsed_s') or 0) / 60:.1f} min "
+            f"(total {(meta.get('elapsed_s', 0) + (i.get('elapsed_s') or 0)) / 60:.1f} min)")
+
+
 def floor_of(v, margin):
     return max(0.0, math.floor((v - margin) * 100) / 100)
 
@@ -108,7 +116,7 @@ intersect rule (union box of all boxes touching a cell, group flag if >= 2); sta
 online from stage-1 predictions (top {tr.get('k_pred')} offset-rescaled crops per tile, NMS 0.5) plus
 {tr.get('k_gt')} crop(s) around ground truth and {tr.get('k_rand')} random crop(s) per tile.
 Run: {meta.get('step')} steps, {meta.get('tiles_seen')} tiles (batch {tr.get('batch')}), {meta.get('elapsed_s', 0) / 60:.1f} min on {meta.get('device')}
-(torch {meta.get('torch')}, data: {meta.get('data')}).
+(torch {meta.get('torch')}, data: {meta.get('data')}){init_note(meta)}.
 
 ## Cascade thresholds (chosen on val: {th.get('rule', '')})
 gamma {th['gamma']}, tau_low {th['tau_low']}, tau_high {th['tau_high']}, crop NMS {th['crop_nms']}, final NMS {th['final_nms']},
