@@ -29,6 +29,7 @@ import eval as ev  # noqa: E402
 from dataset import load_item  # noqa: E402
 
 FIXTURE = os.path.join(REPO, "test", "fixtures", "aerial")
+HISTORY = None
 
 
 def py(*args):
@@ -77,11 +78,27 @@ def floor_of(v, margin):
     return max(0.0, math.floor((v - margin) * 100) / 100)
 
 
-def card(model_id, meta, ck, th, mtest, mval, mfx, floors, pack_sha):
+def conv_macs(model, size):
+    tot = [0]
+
+    def hook(mod, i, o):
+        if isinstance(mod, torch.nn.Conv2d):
+            tot[0] += o.numel() // o.shape[0] * (mod.in_channels // mod.groups) * mod.kernel_size[0] * mod.kernel_size[1]
+
+    hs = [m.register_forward_hook(hook) for m in model.modules()]
+    with torch.no_grad():
+        model.eval()(torch.rand(1, 3, size, size))
+    for h in hs:
+        h.remove()
+    return tot[0] / 1e6
+
+
+def card(model_id, meta, ck, th, mtest, mval, mfx, floors, pack_sha, mac):
     c = mtest["cascade"]
     b = mtest.get("tiled_baseline", {})
     cb = mtest.get("cascade_on_baseline_tiles", {})
     tr = meta.get("train", {})
+    history = open(HISTORY).read().strip() if HISTORY else ""
     lines = f"""# {model_id}: ODGI group cascade for small objects in overhead imagery
 
 Two ONNX graphs (opset 17) implementing the ODGI cascade (Royer & Lampert, WACV 2020,
@@ -134,8 +151,10 @@ Per class AP@0.5 on test: {json.dumps(c['ap50_per_class'])}.
         lines += f"""
 Tiled full-resolution baseline (the same stage-2 network over the whole tile: {b.get('windows_per_tile')} windows of 128 px,
 20% overlap, NMS 0.5) on the first {b.get('tiles')} test tiles: AP@0.5 {b['ap50']}, recall {b['recall']} (cascade on the same
-tiles: AP@0.5 {cb.get('ap50')}, recall {cb.get('recall')}, {cb.get('crops_per_tile')} crops/tile, i.e. stage-2 runs reduced
-{b.get('windows_per_tile', 0) / max(cb.get('crops_per_tile', 1), 1e-9):.0f}x; stage 1 costs about one more stage-2-sized run per tile).
+tiles: AP@0.5 {cb.get('ap50')}, recall {cb.get('recall')}, {cb.get('crops_per_tile')} crops/tile).
+Compute per 1024 px tile: stage 1 {mac['s1']:.1f} MMAC + {c['crops_per_tile']} crops x {mac['s2']:.1f} MMAC = {mac['s1'] + c['crops_per_tile'] * mac['s2']:.0f} MMAC
+for the cascade against {b.get('windows_per_tile')} x {mac['s2']:.1f} = {b.get('windows_per_tile', 0) * mac['s2']:.0f} MMAC for the tiled baseline
+({b.get('windows_per_tile', 0) * mac['s2'] / (mac['s1'] + c['crops_per_tile'] * mac['s2']):.1f}x fewer). Wall-time ratios are measured by the app's bench.
 """
     lines += f"""
 ## CI floors (test/fixtures/aerial: {mfx['tiles']} tiles, {mfx['objects']} objects)
@@ -163,8 +182,11 @@ def main():
     ap.add_argument("--baseline-limit", type=int, default=60)
     ap.add_argument("--skip-sweep", action="store_true")
     ap.add_argument("--limit", type=int, default=0, help="(dry runs) evaluate on the first N tiles of each split")
+    ap.add_argument("--history", default=None, help="text file appended to the card's Training section (earlier runs)")
     ap.add_argument("--fixture-out", default=None, help="parity fixture path (default test/fixtures/models/odgi/parity-<id>.json)")
     a = ap.parse_args()
+    global HISTORY
+    HISTORY = a.history
     out = a.out or os.path.join(REPO, "models", a.id)
     ck = os.path.abspath(a.ckpt)
     t0 = time.time()
@@ -212,7 +234,8 @@ def main():
 
     pack_sha = sha256(os.path.join(REPO, "training", "data", "cache", "gpu", "odgi", "blobs.bin"))
     with open(os.path.join(out, "MODEL_CARD.md"), "w") as f:
-        f.write(card(a.id, meta, ck, params, mtest, mval, mfx, floors, pack_sha))
+        mac = {"s1": conv_macs(runner.s1, meta["model"]["s1_size"]), "s2": conv_macs(runner.s2, meta["model"]["s2_size"])}
+        f.write(card(a.id, meta, ck, params, mtest, mval, mfx, floors, pack_sha, mac))
     print(json.dumps(metrics, indent=1))
     print(f"release {a.id} done in {time.time() - t0:.0f}s -> {out}")
 

@@ -209,7 +209,8 @@ async function annotatedImage(reader: RegionReader, image: ExportImage, result: 
   let canvasWidth = ow;
   if (options.crops && dets.length) {
     const best = dets.slice(0, MAX_CROPS);
-    const columns = Math.min(CROP_COLUMNS, best.length);
+    // As many columns as the overview is wide (at least CROP_COLUMNS).
+    const columns = Math.min(Math.max(CROP_COLUMNS, Math.floor(ow / CROP_CELL)), best.length);
     const rows = Math.ceil(best.length / columns);
     canvasWidth = Math.max(ow, columns * CROP_CELL);
     const gridTop = oh + 8;
