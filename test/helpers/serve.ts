@@ -70,7 +70,13 @@ export async function openThroughBrowser(page: Page, folder: string, name: strin
   const input = page.getByTestId('path-input');
   await input.fill(folder);
   await input.press('Enter');
-  await page.getByTestId('browser-entry').filter({ hasText: name }).first().dblclick();
+  try {
+    await page.getByTestId('browser-entry').filter({ hasText: name }).first().dblclick();
+  } catch (error) {
+    // What the browser showed instead, for whoever reads the failure.
+    await screenshot(page, `failed-open-${name}`).catch(() => undefined);
+    throw error;
+  }
 }
 
 export interface AppSession {

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DirectoryListing } from '../../../electron/common/contract';
 import { api } from '../api/client';
 import { recentFiles, useApp } from '../state/store';
@@ -20,15 +20,22 @@ export function FileBrowser() {
   const [typed, setTyped] = useState('');
   const [selected, setSelected] = useState<string[]>([]);
 
+  // Only the latest listing request may land (a slow first listing must not
+  // replace the folder the user asked for since), and a listing never
+  // overwrites a path typed after it was requested.
+  const latest = useRef(0);
+  const editedAt = useRef(0);
   const go = useCallback(async (path?: string) => {
+    const request = ++latest.current;
     try {
       const next = await api.listDirectory({ path, imagesOnly: true });
+      if (request !== latest.current) return;
       setListing(next);
-      setTyped(next.path);
+      if (editedAt.current < request) setTyped(next.path);
       setSelected([]);
       setError(null);
     } catch (e) {
-      setError((e as Error).message);
+      if (request === latest.current) setError((e as Error).message);
     }
   }, []);
 
@@ -67,7 +74,11 @@ export function FileBrowser() {
             <button type="button" className="icon-button" disabled={!listing?.parent} onClick={() => listing?.parent && void go(listing.parent)} aria-label="Up">
               <Icon name="up" />
             </button>
-            <input value={typed} onChange={(e) => setTyped(e.target.value)} aria-label="Folder path" data-testid="path-input" spellCheck={false} />
+            <input value={typed} onChange={(e) => {
+                editedAt.current = latest.current;
+                setTyped(e.target.value);
+              }}
+              aria-label="Folder path" data-testid="path-input" spellCheck={false} />
             <button type="submit" className="button">Go</button>
           </form>
           {error && <div className="inline-error" role="alert">{error}</div>}
