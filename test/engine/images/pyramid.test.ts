@@ -60,6 +60,13 @@ describe('pyramid', () => {
     const reader = await store.whenReady(image.id);
     const region = { x: 1234, y: 567, width: 1024, height: 1024 };
     expect((await reader.readRegion(region)).data.equals(await readRegionDirect(tif, region))).toBe(true);
+    // The shared decoded-block path gives the same pixels, across block borders, from a cold and a warm cache.
+    for (const rect of [{ left: 500, top: 500, width: 30, height: 40 }, { left: 1000, top: 1020, width: 300, height: 190 }, { left: 2900, top: 1900, width: 100, height: 100 }]) {
+      const direct = await readRegionDirect(tif, { x: rect.left, y: rect.top, width: rect.width, height: rect.height });
+      expect((await reader.readPixels(rect)).data.equals(direct)).toBe(true);
+      expect((await reader.readPixels(rect)).data.equals(direct)).toBe(true);
+    }
+    await expect(reader.readPixels({ left: 2950, top: 0, width: 100, height: 10 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
   it('scales regions from the coarsest sufficient level and pads outside the image with black', async () => {

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { IriscopeError } from '../../../common/errors';
-import { openImageFile } from '../sharp-setup';
+import type { Sharp } from 'sharp';
+import { configureSharp, openImageFile } from '../sharp-setup';
 
 export interface Region {
   x: number;
@@ -21,6 +22,12 @@ export interface PyramidLayout {
   bands: number;
   levels: Array<{ width: number; height: number }>;
 }
+
+/** Side of the decoded full-resolution blocks `readRegions` shares between regions. */
+const BLOCK = 512;
+
+/** Decoded full-resolution blocks (raw pixels), shared by all open images, bounded in bytes. */
+const blockCache = new LRUCache<string, Promise<RawImage>>({ maxSize: 96 * 1024 * 1024, sizeCalculation: () => BLOCK * BLOCK * 3 });
 
 /** Encoded viewer tiles shared by all open images, bounded in bytes. */
 const tileCache = new LRUCache<string, Buffer>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (b) => b.length || 1 });
@@ -79,6 +86,67 @@ export class PyramidReader {
    * has enough detail. Parts outside the image are filled with black.
    */
   async readRegion(region: Region, output?: { width: number; height: number }): Promise<RawImage> {
+    const plan = this.plan(region, output);
+    if (!plan.read) return blank(plan);
+    return this.finish(plan, openImageFile(plan.file, plan.page === null ? {} : { page: plan.page }).extract(plan.read));
+  }
+
+  /**
+   * Full-resolution pixels of an integer rectangle inside the image, copied
+   * out of decoded blocks of BLOCK px kept in a shared, bounded cache: the
+   * cascade's crops (several overlapping ones per stage-1 tile, neighbours
+   * sharing TIFF tiles) decode each compressed tile once, not once per crop.
+   */
+  async readPixels(rect: { left: number; top: number; width: number; height: number }): Promise<RawImage> {
+    const inside = rect.left >= 0 && rect.top >= 0 && rect.width > 0 && rect.height > 0 && rect.left + rect.width <= this.width && rect.top + rect.height <= this.height;
+    if (!inside) throw new IriscopeError({ code: 'BAD_REQUEST', message: 'A pixel rectangle must lie inside the image.', detail: JSON.stringify(rect) });
+    return this.assemble(this.fullResSource ?? this.tiffPath, rect);
+  }
+
+  /** A full-resolution rectangle copied out of cached decoded blocks. */
+  private async assemble(file: string, r: { left: number; top: number; width: number; height: number }): Promise<RawImage> {
+    const channels = this.layout.bands;
+    const out = Buffer.alloc(r.width * r.height * channels);
+    const jobs: Array<Promise<void>> = [];
+    for (let by = Math.floor(r.top / BLOCK); by * BLOCK < r.top + r.height; by++) {
+      for (let bx = Math.floor(r.left / BLOCK); bx * BLOCK < r.left + r.width; bx++) {
+        jobs.push(
+          this.block(file, bx, by).then((b) => {
+            const x0 = Math.max(r.left, bx * BLOCK);
+            const x1 = Math.min(r.left + r.width, bx * BLOCK + b.width);
+            const y0 = Math.max(r.top, by * BLOCK);
+            const y1 = Math.min(r.top + r.height, by * BLOCK + b.height);
+            for (let y = y0; y < y1; y++) {
+              const src = ((y - by * BLOCK) * b.width + (x0 - bx * BLOCK)) * channels;
+              b.data.copy(out, ((y - r.top) * r.width + (x0 - r.left)) * channels, src, src + (x1 - x0) * channels);
+            }
+          }),
+        );
+      }
+    }
+    await Promise.all(jobs);
+    return { data: out, width: r.width, height: r.height, channels };
+  }
+
+  private block(file: string, bx: number, by: number): Promise<RawImage> {
+    const key = `${this.cacheKey}|${file}|${bx},${by}`;
+    let pending = blockCache.get(key);
+    if (!pending) {
+      const left = bx * BLOCK;
+      const top = by * BLOCK;
+      pending = openImageFile(file)
+        .extract({ left, top, width: Math.min(BLOCK, this.width - left), height: Math.min(BLOCK, this.height - top) })
+        .raw()
+        .toBuffer({ resolveWithObject: true })
+        .then(({ data, info }) => ({ data, width: info.width, height: info.height, channels: info.channels }));
+      pending.catch(() => blockCache.delete(key));
+      blockCache.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Which level and pixels a region read needs, and how they are scaled and padded into the output. */
+  private plan(region: Region, output?: { width: number; height: number }): RegionPlan {
     if (region.width <= 0 || region.height <= 0) throw new IriscopeError({ code: 'BAD_REQUEST', message: 'A region must have a positive size.' });
     const outW = Math.max(1, Math.round(output?.width ?? region.width));
     const outH = Math.max(1, Math.round(output?.height ?? region.height));
@@ -97,13 +165,10 @@ export class PyramidReader {
     const ix1 = Math.min(lw, Math.ceil(rx1));
     const iy1 = Math.min(lh, Math.ceil(ry1));
     const channels = this.layout.bands;
-    if (ix1 <= ix0 || iy1 <= iy0) {
-      return { data: Buffer.alloc(outW * outH * channels), width: outW, height: outH, channels };
-    }
-
-    const file = level === 0 && this.fullResSource ? this.fullResSource : this.tiffPath;
-    let image = openImageFile(file, level === 0 && this.fullResSource ? {} : { page: level })
-      .extract({ left: ix0, top: iy0, width: ix1 - ix0, height: iy1 - iy0 });
+    const direct = level === 0 && this.fullResSource !== null;
+    const plan: RegionPlan = { level, file: direct ? this.fullResSource! : this.tiffPath, page: direct ? null : level, outW, outH, channels, read: null, scale: null };
+    if (ix1 <= ix0 || iy1 <= iy0) return plan;
+    plan.read = { left: ix0, top: iy0, width: ix1 - ix0, height: iy1 - iy0 };
     const exact = ix0 === rx0 && iy0 === ry0 && ix1 === rx1 && iy1 === ry1;
     if (!exact || outW !== ix1 - ix0 || outH !== iy1 - iy0) {
       // Scale the intersecting part, then pad it into place inside the output.
@@ -113,13 +178,22 @@ export class PyramidReader {
       const top = Math.round((iy0 - ry0) * scaleY);
       const w = Math.max(1, Math.min(outW - Math.max(0, left), Math.round((ix1 - ix0) * scaleX)));
       const h = Math.max(1, Math.min(outH - Math.max(0, top), Math.round((iy1 - iy0) * scaleY)));
+      plan.scale = { left, top, w, h };
+    }
+    return plan;
+  }
+
+  private async finish(plan: RegionPlan, extracted: Sharp): Promise<RawImage> {
+    let image = extracted;
+    if (plan.scale) {
+      const { left, top, w, h } = plan.scale;
       image = image.resize(w, h, { fit: 'fill', kernel: 'lanczos3' });
-      if (left > 0 || top > 0 || left + w < outW || top + h < outH) {
+      if (left > 0 || top > 0 || left + w < plan.outW || top + h < plan.outH) {
         image = image.extend({
           left: Math.max(0, left),
           top: Math.max(0, top),
-          right: Math.max(0, outW - w - Math.max(0, left)),
-          bottom: Math.max(0, outH - h - Math.max(0, top)),
+          right: Math.max(0, plan.outW - w - Math.max(0, left)),
+          bottom: Math.max(0, plan.outH - h - Math.max(0, top)),
           background: { r: 0, g: 0, b: 0 },
         });
       }
@@ -143,4 +217,22 @@ export class PyramidReader {
     if (!found) throw new IriscopeError({ code: 'BAD_REQUEST', message: `The image has no pyramid level ${level}.` });
     return found;
   }
+}
+
+interface RegionPlan {
+  level: number;
+  file: string;
+  /** TIFF page of the pyramid level; null when reading the original file. */
+  page: number | null;
+  outW: number;
+  outH: number;
+  channels: number;
+  /** Level pixels to read; null when the region misses the image. */
+  read: { left: number; top: number; width: number; height: number } | null;
+  /** Resize of the read pixels and their place in the output; null when they are the output. */
+  scale: { left: number; top: number; w: number; h: number } | null;
+}
+
+function blank(plan: RegionPlan): RawImage {
+  return { data: Buffer.alloc(plan.outW * plan.outH * plan.channels), width: plan.outW, height: plan.outH, channels: plan.channels };
 }

@@ -7,7 +7,7 @@
 import * as ort from 'onnxruntime-node';
 import { decodeOdgiStage2, decodeYolo, type RawDetection } from './decode';
 import type { DetectorConfig } from './models';
-import { validPart, writeWindow, type PatchSource, type PixelRegion } from './patches';
+import { sampleCrop, validPart, writeWindow, type PatchSource, type PixelRegion } from './patches';
 import type { SessionLike } from './stage1-tiles';
 
 export interface DetectorOptions {
@@ -62,21 +62,44 @@ export class DetectorRunner {
   async runRegions(source: PatchSource, regions: PixelRegion[], options: DetectorOptions & { onBatch?: (done: number) => void; throwIfCancelled?: () => void }): Promise<RawDetection[][]> {
     const results: RawDetection[][] = [];
     const batch = Math.max(1, Math.min(32, this.cfg.maxBatch === 1 ? 8 : this.cfg.maxBatch));
+    // Regions come tile by tile, so a batch holds the overlapping crops of a few tiles: read together, they share their decoding.
     for (let start = 0; start < regions.length; start += batch) {
       options.throwIfCancelled?.();
       const group = regions.slice(start, start + batch);
       const input = new Float32Array(group.length * this.plane);
       const readStarted = performance.now();
-      const patches = await Promise.all(group.map((r) => source.readPatch(r, this.S, this.S)));
+      await Promise.all(
+        group.map(async (r, i) => {
+          const window = nativeWindow(r, this.S, source);
+          if (window && source.readPixels) {
+            // Crops under 2S px inside the image: full-resolution pixels, sampled as in training.
+            sampleCrop(await source.readPixels(window), window, r, this.S, input, i);
+          } else {
+            const patch = await source.readPatch(r, this.S, this.S);
+            writeWindow(patch, 0, 0, this.S, input, i, this.cfg.pad, validPart(r, source.width, source.height, this.S / r.width));
+          }
+        }),
+      );
       this.readMs += performance.now() - readStarted;
-      patches.forEach((patch, i) => {
-        const scale = this.S / group[i].width;
-        writeWindow(patch, 0, 0, this.S, input, i, this.cfg.pad, validPart(group[i], source.width, source.height, scale));
-      });
       options.throwIfCancelled?.();
       results.push(...(await this.run(input, group.length, options)));
       options.onBatch?.(results.length);
     }
     return results;
   }
+}
+
+/**
+ * The integer full-resolution window a crop is sampled from (2 px of margin,
+ * as training's crop_resize), or null when the crop is 2S px or larger (read
+ * from a coarser pyramid level instead) or reaches outside the image.
+ */
+export function nativeWindow(r: PixelRegion, S: number, image: { width: number; height: number }): PixelRegion | null {
+  if (r.width >= 2 * S || r.height >= 2 * S) return null;
+  if (r.x < 0 || r.y < 0 || r.x + r.width > image.width || r.y + r.height > image.height) return null;
+  const x0 = Math.max(0, Math.floor(r.x) - 2);
+  const y0 = Math.max(0, Math.floor(r.y) - 2);
+  const x1 = Math.min(image.width, Math.ceil(r.x + r.width) + 2);
+  const y1 = Math.min(image.height, Math.ceil(r.y + r.height) + 2);
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }

@@ -65,9 +65,19 @@ class KeptGrid {
 function cellFor(boxes: XYXY[]): number {
   const sides = boxes.map((b) => Math.max(b[2] - b[0], b[3] - b[1])).sort((a, b) => a - b);
   const median = sides[sides.length >> 1] || 1;
-  const span = Math.max(...boxes.map((b) => b[2]), 1) - Math.min(...boxes.map((b) => b[0]), 0);
+  // A loop, not Math.max(...): a 20k px tiled run has millions of candidates (spread arguments overflow the stack).
+  let x0 = 0;
+  let y0 = 0;
+  let x1 = 1;
+  let y1 = 1;
+  for (const b of boxes) {
+    if (b[0] < x0) x0 = b[0];
+    if (b[1] < y0) y0 = b[1];
+    if (b[2] > x1) x1 = b[2];
+    if (b[3] > y1) y1 = b[3];
+  }
   // Never more than ~4096 cells per side (keys stay in range, memory bounded).
-  return Math.max(median * 2, span / 4096, 1e-9);
+  return Math.max(median * 2, (x1 - x0) / 4096, (y1 - y0) / 4096, 1e-9);
 }
 
 /**

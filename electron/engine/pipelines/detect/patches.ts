@@ -29,15 +29,21 @@ export interface PatchSource {
    * there) resampled to outWidth x outHeight, antialiased.
    */
   readPatch(region: PixelRegion, outWidth: number, outHeight: number): Promise<Patch>;
+  /** Full-resolution pixels of an integer rectangle inside the image (decoded blocks shared between calls). */
+  readPixels?(rect: PixelRegion): Promise<Patch>;
 }
 
 /** The engine's pyramid reader as a patch source. */
-export function pyramidSource(reader: Pick<PyramidReader, 'width' | 'height' | 'readRegion'>): PatchSource {
+export function pyramidSource(reader: Pick<PyramidReader, 'width' | 'height' | 'readRegion' | 'readPixels'>): PatchSource {
   return {
     width: reader.width,
     height: reader.height,
     async readPatch(region, outWidth, outHeight) {
       const raw = await reader.readRegion(region, { width: outWidth, height: outHeight });
+      return { data: raw.data, width: raw.width, height: raw.height, channels: raw.channels };
+    },
+    async readPixels(rect) {
+      const raw = await reader.readPixels({ left: rect.x, top: rect.y, width: rect.width, height: rect.height });
       return { data: raw.data, width: raw.width, height: raw.height, channels: raw.channels };
     },
   };
@@ -81,6 +87,66 @@ export function writeWindow(patch: Patch, px: number, py: number, S: number, tar
         target[o + plane] = data[i + 1] * scale;
         target[o + 2 * plane] = data[i + 2] * scale;
       }
+    }
+  }
+}
+
+/**
+ * Samples a square crop (`region`, full-resolution pixels, fractional) from
+ * `pixels` (which hold the full-resolution rectangle at `origin`) into slot
+ * `slot` of an NCHW batch at S x S, as training/odgi/train.py crop_resize
+ * does for crops under 2S px: bilinear samples on a 2S x 2S grid (pixel
+ * centres at +0.5, clamped to the rectangle's border) averaged 2 x 2, in [0, 1].
+ */
+export function sampleCrop(pixels: Patch, origin: { x: number; y: number }, region: PixelRegion, S: number, target: Float32Array, slot: number): void {
+  const plane = S * S;
+  const base = slot * 3 * plane;
+  const { data, width, height, channels } = pixels;
+  const scale = data instanceof Float32Array ? 1 : 1 / 255;
+  const n = 2 * S;
+  // Per sample column/row: the two source indices and the weight of the second.
+  const axis = (start: number, side: number, offset: number, limit: number) => {
+    const i0 = new Int32Array(n);
+    const i1 = new Int32Array(n);
+    const w = new Float32Array(n);
+    for (let k = 0; k < n; k++) {
+      const u = start + ((k + 0.5) / n) * side - offset - 0.5;
+      const f = Math.floor(u);
+      w[k] = u - f;
+      i0[k] = Math.min(limit - 1, Math.max(0, f));
+      i1[k] = Math.min(limit - 1, Math.max(0, f + 1));
+    }
+    return { i0, i1, w };
+  };
+  const ax = axis(region.x, region.width, origin.x, width);
+  const ay = axis(region.y, region.height, origin.y, height);
+  const gray = channels < 3;
+  const acc = new Float32Array(3);
+  for (let oy = 0; oy < S; oy++) {
+    for (let ox = 0; ox < S; ox++) {
+      acc[0] = acc[1] = acc[2] = 0;
+      for (let sy = 2 * oy; sy < 2 * oy + 2; sy++) {
+        const r0 = ay.i0[sy] * width;
+        const r1 = ay.i1[sy] * width;
+        const wy = ay.w[sy];
+        for (let sx = 2 * ox; sx < 2 * ox + 2; sx++) {
+          const c0 = ax.i0[sx];
+          const c1 = ax.i1[sx];
+          const wx = ax.w[sx];
+          const w00 = (1 - wx) * (1 - wy);
+          const w01 = wx * (1 - wy);
+          const w10 = (1 - wx) * wy;
+          const w11 = wx * wy;
+          for (let c = 0; c < 3; c++) {
+            const ch = gray ? 0 : c;
+            acc[c] += w00 * data[(r0 + c0) * channels + ch] + w01 * data[(r0 + c1) * channels + ch] + w10 * data[(r1 + c0) * channels + ch] + w11 * data[(r1 + c1) * channels + ch];
+          }
+        }
+      }
+      const o = base + oy * S + ox;
+      target[o] = acc[0] * 0.25 * scale;
+      target[o + plane] = acc[1] * 0.25 * scale;
+      target[o + 2 * plane] = acc[2] * 0.25 * scale;
     }
   }
 }

@@ -178,6 +178,22 @@ describe('NMS', () => {
     for (const i of order) if (plain.every((j) => iou(many[i], many[j]) <= 0.3)) plain.push(i);
     expect(nms(many, scores, 0.3)).toEqual(plain);
   });
+
+  it('takes the millions of candidates of a tiled run over a 20,000 px image', () => {
+    // 400 tiles x 100 windows x ~16 cells above the floor: about 600,000 boxes.
+    const n = 600_000;
+    const boxes: XYXY[] = new Array(n);
+    const scores = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const x = (i * 5) % 20_000;
+      const y = Math.floor(i / 30) % 20_000;
+      boxes[i] = [x, y, x + 20, y + 8]; // neighbours overlap with IoU 0.6
+      scores[i] = ((i * 7919) % 1000) / 1000;
+    }
+    const kept = nms(boxes, scores, 0.5);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(n);
+  });
 });
 
 describe('planning', () => {
