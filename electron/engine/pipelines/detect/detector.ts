@@ -62,12 +62,10 @@ export class DetectorRunner {
   async runRegions(source: PatchSource, regions: PixelRegion[], options: DetectorOptions & { onBatch?: (done: number) => void; throwIfCancelled?: () => void }): Promise<RawDetection[][]> {
     const results: RawDetection[][] = [];
     const batch = Math.max(1, Math.min(32, this.cfg.maxBatch === 1 ? 8 : this.cfg.maxBatch));
-    // Regions come tile by tile, so a batch holds the overlapping crops of a few tiles: read together, they share their decoding.
-    for (let start = 0; start < regions.length; start += batch) {
-      options.throwIfCancelled?.();
+    // Regions come tile by tile, so a batch holds the overlapping crops of a few tiles (their decoded blocks are shared).
+    const read = async (start: number): Promise<{ input: Float32Array; n: number }> => {
       const group = regions.slice(start, start + batch);
       const input = new Float32Array(group.length * this.plane);
-      const readStarted = performance.now();
       await Promise.all(
         group.map(async (r, i) => {
           const window = nativeWindow(r, this.S, source);
@@ -80,9 +78,19 @@ export class DetectorRunner {
           }
         }),
       );
-      this.readMs += performance.now() - readStarted;
+      return { input, n: group.length };
+    };
+    // The next batch is read (decoding runs on libuv threads) while this one runs through the network.
+    let next = regions.length ? read(0) : null;
+    for (let start = 0; next; start += batch) {
       options.throwIfCancelled?.();
-      results.push(...(await this.run(input, group.length, options)));
+      const waited = performance.now();
+      const { input, n } = await next;
+      this.readMs += performance.now() - waited;
+      next = start + batch < regions.length ? read(start + batch) : null;
+      next?.catch(() => undefined); // surfaced when awaited; a cancel must not leave it unhandled
+      options.throwIfCancelled?.();
+      results.push(...(await this.run(input, n, options)));
       options.onBatch?.(results.length);
     }
     return results;
