@@ -108,16 +108,18 @@ def write_fixture(s1, s2, meta, model_id, path):
 
 
 def recipe_note(meta):
-    """Describes continuation runs (train.py --init)."""
-    parts = []
-    m = meta
-    while m and m.get("init"):
-        i = m["init"]
-        parts.append(f"continued for {m.get('elapsed_s', 0) / 60:.1f} min / {m.get('step')} steps (crops k_pred={m['train'].get('k_pred')} "
-                     f"k_gt={m['train'].get('k_gt')} k_rand={m['train'].get('k_rand')}, lr {m['train'].get('lr')}) from a run of "
-                     f"{(i.get('elapsed_s') or 0) / 60:.1f} min / {i.get('step')} steps")
-        m = i.get("previous") and {"init": i["previous"]} or None
-    return (": " + "; ".join(parts)) if parts else ""
+    """Describes continuation runs (train.py --init): this run's recipe, then the chain of runs it started from."""
+    i = meta.get("init")
+    if not i:
+        return ""
+    t = meta.get("train", {})
+    note = (f": continued for {meta.get('elapsed_s', 0) / 60:.1f} min / {meta.get('step')} steps (crops k_pred={t.get('k_pred')} "
+            f"k_gt={t.get('k_gt')} k_rand={t.get('k_rand')}, lr {t.get('lr')})")
+    chain = []
+    while i:
+        chain.append(f"{(i.get('elapsed_s') or 0) / 60:.1f} min / {i.get('step')} steps")
+        i = i.get("previous")
+    return note + " from a run of " + ", itself continued from a run of ".join(chain)
 
 
 def thresholds_for_manifest(th):

@@ -70,8 +70,13 @@ def init_note(meta):
     i = meta.get("init")
     if not i:
         return ""
-    return (f", continued from a checkpoint of {i.get('step')} steps / {i.get('tiles_seen')} tiles / {(i.get('elapsed_s') or 0) / 60:.1f} min "
-            f"(total {(meta.get('elapsed_s', 0) + (i.get('elapsed_s') or 0)) / 60:.1f} min)")
+    total = meta.get("elapsed_s", 0)
+    parts = []
+    while i:
+        parts.append(f"{i.get('step')} steps / {i.get('tiles_seen')} tiles / {(i.get('elapsed_s') or 0) / 60:.1f} min")
+        total += i.get("elapsed_s") or 0
+        i = i.get("previous")
+    return f", continued from a checkpoint of " + ", itself continued from one of ".join(parts) + f" (total {total / 60:.1f} min)"
 
 
 def floor_of(v, margin):
@@ -134,7 +139,7 @@ online from stage-1 predictions (top {tr.get('k_pred')} offset-rescaled crops pe
 {tr.get('k_gt')} crop(s) around ground truth and {tr.get('k_rand')} random crop(s) per tile.
 Run: {meta.get('step')} steps, {meta.get('tiles_seen')} tiles (batch {tr.get('batch')}), {meta.get('elapsed_s', 0) / 60:.1f} min on {meta.get('device')}
 (torch {meta.get('torch')}, data: {meta.get('data')}){init_note(meta)}.
-
+{(chr(10) + history + chr(10)) if history else ''}
 ## Cascade thresholds (chosen on val: {th.get('rule', '')})
 gamma {th['gamma']}, tau_low {th['tau_low']}, tau_high {th['tau_high']}, crop NMS {th['crop_nms']}, final NMS {th['final_nms']},
 stage-2 score_min {th['score_min']}, min crop side {th['min_side']} of the tile (128 px), operating score threshold {th['score_threshold']}.
