@@ -72,6 +72,25 @@ export function averagePrecision(dets: ScoredBox[][], gts: GroundTruth[][], iouT
   return { ap, maxRecall: rec.length ? rec[rec.length - 1] : 0 };
 }
 
+/**
+ * The highest recall reachable at a precision of at least `precision` (over
+ * all score thresholds), and the threshold that gives it. Compares detectors
+ * whose scores are calibrated differently at an equal share of false alarms.
+ */
+export function recallAtPrecision(dets: ScoredBox[][], gts: GroundTruth[][], precision: number, iouThr = 0.5): { recall: number; threshold: number } {
+  const { recs, npos } = matches(dets, gts, iouThr);
+  recs.sort((a, b) => b.score - a.score);
+  let tp = 0;
+  let best = { recall: 0, threshold: Number.POSITIVE_INFINITY };
+  recs.forEach((r, i) => {
+    tp += r.tp;
+    // Only at the last detection of a score (a threshold keeps all of its ties).
+    if (i + 1 < recs.length && recs[i + 1].score === r.score) return;
+    if (tp / (i + 1) >= precision && npos && tp / npos > best.recall) best = { recall: tp / npos, threshold: r.score };
+  });
+  return best;
+}
+
 /** Recall and precision of the detections scoring at least `threshold`. */
 export function recallPrecision(dets: ScoredBox[][], gts: GroundTruth[][], threshold: number, iouThr = 0.5): { recall: number; precision: number; tp: number; detections: number; objects: number } {
   const kept = dets.map((d) => d.filter((x) => x.score >= threshold));

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { finalMerge, isCut, mergedLabels, refineCascade, transitionParams, type CascadeState } from '../../../../electron/engine/pipelines/detect/cascade';
 import { imageBoundsInTile, mapBack, squareCrop, tileToPixels, transition, unionAreaFraction, type Stage1Tile } from '../../../../electron/engine/pipelines/detect/crops';
-import { averagePrecision, coverage, recallPrecision } from '../../../../electron/engine/pipelines/detect/metrics';
+import { averagePrecision, coverage, recallAtPrecision, recallPrecision } from '../../../../electron/engine/pipelines/detect/metrics';
 import { FALLBACK_THRESHOLDS, checkYoloOutputShape } from '../../../../electron/engine/pipelines/detect/models';
 import { iou, ios, mergeCut, nms, type XYXY } from '../../../../electron/engine/pipelines/detect/nms';
 import { axisPositions, validPart } from '../../../../electron/engine/pipelines/detect/patches';
@@ -251,5 +251,9 @@ describe('metrics', () => {
     expect(recallPrecision(dets, gts, 0.5)).toMatchObject({ recall: 2 / 3, precision: 2 / 3 });
     expect(coverage(gts[0], [[0, 0, 12, 12]])).toEqual({ hit: 1, total: 2 });
     expect(Number.isNaN(averagePrecision([[]], [[]]).ap)).toBe(true);
+    // The best recall at a precision floor, and the threshold that reaches it.
+    expect(recallAtPrecision(dets, gts, 0.75)).toEqual({ recall: 1, threshold: 0.3 });
+    expect(recallAtPrecision(dets, gts, 0.8)).toEqual({ recall: 1 / 3, threshold: 0.9 });
+    expect(recallAtPrecision(dets, gts, 1.01).recall).toBe(0);
   });
 });
