@@ -20,8 +20,8 @@ import { Engine } from '../engine/engine';
 import { OUTPUT_EXTENSION, formatFor, picSessions, samplePhoto, type OutputFormat } from '../engine/pipelines/colorize/colorize';
 import { chooseColorizer } from '../engine/pipelines/colorize/pic-model';
 import { randomSeed } from '../engine/pipelines/colorize/rng';
+import { expandInputs, integerIn, numberIn } from './cli-args';
 
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif', '.heic', '.heif', '.jp2']);
 const FORMATS = ['jpeg', 'png', 'tiff', 'webp'] as const;
 
 interface ColorizeOptions {
@@ -32,38 +32,6 @@ interface ColorizeOptions {
   out: string;
   format?: OutputFormat;
   json?: boolean;
-}
-
-function integerIn(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-    return n;
-  };
-}
-
-function numberIn(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}`);
-    return n;
-  };
-}
-
-/** Files named on the command line, with the images inside named folders (not recursive). */
-async function expandInputs(inputs: string[]): Promise<Array<{ file: string; error?: ErrorInfo }>> {
-  const out: Array<{ file: string; error?: ErrorInfo }> = [];
-  for (const input of inputs) {
-    const stat = await fs.stat(input).catch(() => null);
-    if (stat?.isDirectory()) {
-      const names = (await fs.readdir(input)).filter((n) => !n.startsWith('.') && IMAGE_EXTENSIONS.has(path.extname(n).toLowerCase())).sort();
-      if (!names.length) out.push({ file: input, error: { code: 'NOT_FOUND', message: `The folder "${input}" holds no images.` } });
-      for (const name of names) out.push({ file: path.join(input, name) });
-    } else {
-      out.push({ file: input });
-    }
-  }
-  return out;
 }
 
 /** `<out>/<stem>.colorized-s<seed>-<k>.<ext>`, with -2, -3 … when two inputs share a name. */

@@ -12,8 +12,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DETECT_EXPORT_FORMATS, type DetectExportFormat, type DetectThresholds } from '../common/detect-contract';
 import { IriscopeError, toErrorInfo, type ErrorInfo } from '../common/errors';
 import { Engine } from '../engine/engine';
+import { expandInputs, integerIn, numberIn, uniqueStem } from './cli-args';
 
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif', '.jp2']);
 const EXTENSION: Record<DetectExportFormat, string> = { coco: 'coco.json', yolo: 'yolo.txt', csv: 'csv', geojson: 'geojson', png: 'png', jpeg: 'jpg' };
 
 interface DetectOptions {
@@ -31,14 +31,6 @@ interface DetectOptions {
   image?: boolean;
 }
 
-function numberIn(min: number, max: number, integer = false) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) throw new InvalidArgumentError(`expected ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
-    return n;
-  };
-}
-
 function formats(value: string, previous: DetectExportFormat[] = []): DetectExportFormat[] {
   const out = [...previous];
   for (const f of value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
@@ -46,29 +38,6 @@ function formats(value: string, previous: DetectExportFormat[] = []): DetectExpo
     if (!out.includes(f as DetectExportFormat)) out.push(f as DetectExportFormat);
   }
   return out;
-}
-
-async function expandInputs(inputs: string[]): Promise<Array<{ file: string; error?: ErrorInfo }>> {
-  const out: Array<{ file: string; error?: ErrorInfo }> = [];
-  for (const input of inputs) {
-    const stat = await fs.stat(input).catch(() => null);
-    if (stat?.isDirectory()) {
-      const names = (await fs.readdir(input)).filter((n) => !n.startsWith('.') && IMAGE_EXTENSIONS.has(path.extname(n).toLowerCase())).sort();
-      if (!names.length) out.push({ file: input, error: { code: 'NOT_FOUND', message: `The folder "${input}" holds no images.` } });
-      for (const name of names) out.push({ file: path.join(input, name) });
-    } else {
-      out.push({ file: input });
-    }
-  }
-  return out;
-}
-
-function uniqueStem(dir: string, file: string, used: Set<string>): string {
-  const stem = path.basename(file, path.extname(file));
-  let base = path.join(dir, stem);
-  for (let i = 2; used.has(base); i++) base = path.join(dir, `${stem}-${i}`);
-  used.add(base);
-  return base;
 }
 
 export function detectCommand(program: Command, report: (error: ErrorInfo, file?: string) => void): void {
@@ -84,7 +53,7 @@ export function detectCommand(program: Command, report: (error: ErrorInfo, file?
     .option('--image', 'also write an annotated overview <name>.png (boxes; full-resolution crops of the best detections under it)')
     .option('--json', 'print one JSON record per image on stdout')
     .option('-t, --threshold <score>', 'operating score threshold (default: the model\'s)', numberIn(0, 1))
-    .option('--gamma <n>', 'cascade: at most this many crops per stage-1 tile', numberIn(0, 256, true))
+    .option('--gamma <n>', 'cascade: at most this many crops per stage-1 tile', integerIn(0, 256))
     .option('--tau-low <conf>', 'cascade: stage-1 confidence for a crop', numberIn(0, 1))
     .option('--tau-high <conf>', 'cascade: stage-1 confidence to keep an individual without stage 2 (above 1: never)', numberIn(0, 1.01))
     .option('--overlap <fraction>', 'tiled: window overlap', numberIn(0, 0.75))

@@ -6,52 +6,19 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { IriscopeError, toErrorInfo, type ErrorInfo } from '../common/errors';
 import { FACE_DEFAULT_THRESHOLD } from '../common/faces-contract';
 import { Engine } from '../engine/engine';
+import { expandInputs, numberIn, uniqueStem } from './cli-args';
 import { faceLabel, faceRecord } from '../engine/pipelines/faces/export-faces';
 
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif', '.heic', '.heif', '.jp2']);
 
 interface FacesOptions {
   out?: string;
   json?: boolean;
   threshold?: number;
   minFace?: number;
-}
-
-function numberIn(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}`);
-    return n;
-  };
-}
-
-/** Files named on the command line, with the images inside named folders (not recursive). */
-async function expandInputs(inputs: string[]): Promise<Array<{ file: string } | { file: string; error: ErrorInfo }>> {
-  const out: Array<{ file: string } | { file: string; error: ErrorInfo }> = [];
-  for (const input of inputs) {
-    const stat = await fs.stat(input).catch(() => null);
-    if (stat?.isDirectory()) {
-      const names = (await fs.readdir(input)).filter((n) => !n.startsWith('.') && IMAGE_EXTENSIONS.has(path.extname(n).toLowerCase())).sort();
-      if (!names.length) out.push({ file: input, error: { code: 'NOT_FOUND', message: `The folder "${input}" holds no images.` } });
-      for (const name of names) out.push({ file: path.join(input, name) });
-    } else {
-      out.push({ file: input });
-    }
-  }
-  return out;
-}
-
-/** A name in `dir` that no earlier image of this run used. */
-function uniqueBase(dir: string, file: string, used: Set<string>): string {
-  const stem = path.basename(file, path.extname(file));
-  let base = path.join(dir, `${stem}.faces`);
-  for (let i = 2; used.has(base); i++) base = path.join(dir, `${stem}-${i}.faces`);
-  used.add(base);
-  return base;
 }
 
 export function facesCommand(program: Command, report: (error: ErrorInfo, file?: string) => void): void {
@@ -75,7 +42,7 @@ export function facesCommand(program: Command, report: (error: ErrorInfo, file?:
         for (const [index, item] of items.entries()) {
           const tag = `[${index + 1}/${items.length}] ${path.basename(item.file)}`;
           try {
-            if ('error' in item) throw new IriscopeError(item.error);
+            if (item.error) throw new IriscopeError(item.error);
             const image = await engine.openImage({ path: item.file });
             const { job, done } = engine.faces.start({ imageId: image.id, threshold: options.threshold, minFace: options.minFace });
             let last = 0;
@@ -90,7 +57,7 @@ export function facesCommand(program: Command, report: (error: ErrorInfo, file?:
             total += faces.length;
             const written: string[] = [];
             if (options.out) {
-              const base = uniqueBase(options.out, item.file, used);
+              const base = uniqueStem(options.out, item.file, used, '.faces');
               const format = image.format === 'jpeg' ? 'jpeg' : 'png';
               for (const [fmt, ext] of [[format, format === 'jpeg' ? 'jpg' : 'png'], ['json', 'json']] as const) {
                 written.push((await engine.exportFaces({ imageId: image.id, format: fmt, path: `${base}.${ext}` })).path);
