@@ -82,13 +82,14 @@ export class DetectorRunner {
     };
     // The next batch is read (decoding runs on libuv threads) while this one runs through the network.
     let next = regions.length ? read(0) : null;
+    next?.catch(() => undefined); // surfaced when awaited; a cancel before that must not leave it unhandled
     for (let start = 0; next; start += batch) {
       options.throwIfCancelled?.();
       const waited = performance.now();
       const { input, n } = await next;
       this.readMs += performance.now() - waited;
       next = start + batch < regions.length ? read(start + batch) : null;
-      next?.catch(() => undefined); // surfaced when awaited; a cancel must not leave it unhandled
+      next?.catch(() => undefined);
       options.throwIfCancelled?.();
       results.push(...(await this.run(input, n, options)));
       options.onBatch?.(results.length);
