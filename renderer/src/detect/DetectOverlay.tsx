@@ -2,26 +2,9 @@ import OpenSeadragon from 'openseadragon';
 import { useEffect, useRef } from 'react';
 import type { ImageInfo } from '../../../electron/common/contract';
 import { CLASS_COLOURS, type Detection } from '../../../electron/common/detect-contract';
+import { currentTransform } from '../viewer/image-transform';
 import { useOpenSeadragon } from '../viewer/viewer-context';
 import { detectionsOf, useDetect, visibleDetections } from './detect-store';
-
-interface View {
-  /** Viewer-element pixels of image pixel (0, 0), and screen pixels per image pixel. */
-  ox: number;
-  oy: number;
-  s: number;
-  width: number;
-  height: number;
-}
-
-function currentView(v: OpenSeadragon.Viewer): View | null {
-  const item = v.world.getItemAt(0);
-  if (!item) return null;
-  const origin = item.imageToViewerElementCoordinates(new OpenSeadragon.Point(0, 0));
-  const far = item.imageToViewerElementCoordinates(new OpenSeadragon.Point(1000, 0));
-  const size = v.viewport.getContainerSize();
-  return { ox: origin.x, oy: origin.y, s: (far.x - origin.x) / 1000, width: size.x, height: size.y };
-}
 
 /**
  * Detection boxes over the zoomable image, drawn on one canvas: one path per
@@ -45,7 +28,7 @@ export function DetectOverlay({ image }: { image: ImageInfo }) {
   drawRef.current = () => {
     const el = canvas.current;
     if (!el || !viewer) return;
-    const view = currentView(viewer);
+    const view = currentTransform(viewer);
     const dpr = window.devicePixelRatio || 1;
     const width = view?.width ?? 0;
     const height = view?.height ?? 0;
@@ -135,7 +118,7 @@ export function DetectOverlay({ image }: { image: ImageInfo }) {
       const item = viewer.world.getItemAt(0);
       if (!item) return;
       const p = item.viewerElementToImageCoordinates(event.position);
-      const view = currentView(viewer);
+      const view = currentTransform(viewer);
       const slack = view ? 3 / view.s : 0;
       // The smallest box under the pointer wins (boxes can nest).
       let best: Detection | null = null;

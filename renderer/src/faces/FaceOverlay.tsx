@@ -1,27 +1,8 @@
-import OpenSeadragon from 'openseadragon';
 import { useEffect, useState } from 'react';
 import type { ImageInfo } from '../../../electron/common/contract';
+import { currentTransform, type ImageTransform } from '../viewer/image-transform';
 import { useOpenSeadragon } from '../viewer/viewer-context';
 import { facesOf, useFaces, visibleFaces } from './faces-store';
-
-interface Transform {
-  /** Viewer-element pixels of image pixel (0, 0), and screen pixels per image pixel. */
-  ox: number;
-  oy: number;
-  s: number;
-  width: number;
-  height: number;
-}
-
-/** Image → screen mapping of the viewer's current (animated) view. */
-function currentTransform(v: OpenSeadragon.Viewer): Transform | null {
-  const item = v.world.getItemAt(0);
-  if (!item) return null;
-  const origin = item.imageToViewerElementCoordinates(new OpenSeadragon.Point(0, 0));
-  const far = item.imageToViewerElementCoordinates(new OpenSeadragon.Point(1000, 0));
-  const size = v.viewport.getContainerSize();
-  return { ox: origin.x, oy: origin.y, s: (far.x - origin.x) / 1000, width: size.x, height: size.y };
-}
 
 /**
  * Face boxes, keypoints and numbers drawn over the image in an SVG that
@@ -35,7 +16,7 @@ export function FaceOverlay({ image }: { image: ImageInfo }) {
   const selected = useFaces((s) => s.selected);
   const hover = useFaces((s) => s.hover);
   const select = useFaces((s) => s.select);
-  const [t, setT] = useState<Transform | null>(null);
+  const [t, setT] = useState<ImageTransform | null>(null);
 
   useEffect(() => {
     if (!viewer) return;
