@@ -19,8 +19,9 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          // A page does real work here (pyramids, inference): poll patiently.
-          expect: { poll: { timeout: 20_000, interval: 100 } },
+          // A page does real work here (pyramids, inference) on a loaded machine: poll
+          // patiently. A poll ends as soon as its condition holds, so a long deadline costs nothing.
+          expect: { poll: { timeout: 60_000, interval: 100 } },
           testTimeout: 240_000,
           hookTimeout: 300_000,
           pool: 'forks',

@@ -13,6 +13,7 @@ import { DETECT_EXPORT_FORMATS, type DetectExportFormat, type DetectThresholds }
 import { IriscopeError, toErrorInfo, type ErrorInfo } from '../common/errors';
 import { Engine } from '../engine/engine';
 import { expandInputs, integerIn, numberIn, uniqueStem } from './cli-args';
+import { printJobProgress } from './progress-lines';
 
 const EXTENSION: Record<DetectExportFormat, string> = { coco: 'coco.json', yolo: 'yolo.txt', csv: 'csv', geojson: 'geojson', png: 'png', jpeg: 'jpg' };
 
@@ -93,13 +94,7 @@ export function detectCommand(program: Command, report: (error: ErrorInfo, file?
             const openMs = performance.now() - openStarted;
             const { job, done } = engine.detection.start({ imageId: image.id, mode: options.mode, modelId: options.model, stage1ModelId: options.stage1Model, thresholds });
             running = job.id;
-            let last = 0;
-            const off = engine.onEvent((event) => {
-              if (event.type !== 'job' || event.job.id !== job.id || event.job.state !== 'running' || Date.now() - last < 500) return;
-              last = Date.now();
-              const pct = event.job.progress === null ? '' : ` ${Math.round(event.job.progress * 100)}%`;
-              process.stderr.write(`${tag}:${pct} ${event.job.message ?? ''}\n`);
-            });
+            const off = printJobProgress(engine, job.id, tag);
             const result = await done.finally(() => {
               off();
               running = null;

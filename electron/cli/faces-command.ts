@@ -11,6 +11,7 @@ import { IriscopeError, toErrorInfo, type ErrorInfo } from '../common/errors';
 import { FACE_DEFAULT_THRESHOLD } from '../common/faces-contract';
 import { Engine } from '../engine/engine';
 import { expandInputs, numberIn, uniqueStem } from './cli-args';
+import { printJobProgress } from './progress-lines';
 import { faceLabel, faceRecord } from '../engine/pipelines/faces/export-faces';
 
 
@@ -45,13 +46,7 @@ export function facesCommand(program: Command, report: (error: ErrorInfo, file?:
             if (item.error) throw new IriscopeError(item.error);
             const image = await engine.openImage({ path: item.file });
             const { job, done } = engine.faces.start({ imageId: image.id, threshold: options.threshold, minFace: options.minFace });
-            let last = 0;
-            const off = engine.onEvent((event) => {
-              if (event.type !== 'job' || event.job.id !== job.id || event.job.state !== 'running' || Date.now() - last < 400) return;
-              last = Date.now();
-              const pct = event.job.progress === null ? '' : ` ${Math.round(event.job.progress * 100)}%`;
-              process.stderr.write(`${tag}:${pct} ${event.job.message ?? ''}\n`);
-            });
+            const off = printJobProgress(engine, job.id, tag);
             const result = await done.finally(off);
             const faces = result.faces.filter((f) => f.score >= result.threshold);
             total += faces.length;

@@ -23,13 +23,16 @@ export interface HttpClientOptions {
  * GET /api/tile/..., POST /api/upload, and engine events on a WebSocket
  * that reconnects by itself.
  */
-export function createHttpClient(options: HttpClientOptions): IriscopeApi & { close(): void } {
+export function createHttpClient(options: HttpClientOptions): IriscopeApi & { close(): void; eventsConnected(): Promise<void> } {
   const base = options.baseUrl.replace(/\/+$/, '');
   const headers: Record<string, string> = options.token ? { Authorization: `Bearer ${options.token}` } : {};
   const listeners = new Set<(event: EngineEvent) => void>();
   let socket: MinimalWebSocket | null = null;
   let closed = false;
   let retry = 250;
+  // Resolved while the event socket is open; events sent before it opened are not seen.
+  let opened!: () => void;
+  let connected = new Promise<void>((resolve) => (opened = resolve));
 
   async function unwrap<T>(response: Response): Promise<T> {
     let reply: Reply<T>;
@@ -66,6 +69,7 @@ export function createHttpClient(options: HttpClientOptions): IriscopeApi & { cl
     socket = ws;
     ws.onopen = () => {
       retry = 250;
+      opened();
     };
     ws.onmessage = (message) => {
       const event = JSON.parse(String(message.data)) as EngineEvent;
@@ -73,6 +77,7 @@ export function createHttpClient(options: HttpClientOptions): IriscopeApi & { cl
     };
     ws.onclose = () => {
       socket = null;
+      connected = new Promise<void>((resolve) => (opened = resolve));
       if (!closed && listeners.size) setTimeout(connect, (retry = Math.min(retry * 2, 5000)));
     };
     ws.onerror = () => undefined;
@@ -107,6 +112,10 @@ export function createHttpClient(options: HttpClientOptions): IriscopeApi & { cl
         listeners.delete(listener);
         if (!listeners.size) socket?.close();
       };
+    },
+    /** Resolves once the event socket is open (after the first onEvent). */
+    eventsConnected(): Promise<void> {
+      return connected;
     },
     close(): void {
       closed = true;

@@ -22,7 +22,7 @@ import { probeImage } from './images/probe-image';
 import { PyramidCache } from './images/pyramid/pyramid-cache';
 import { configureSharp } from './images/sharp-setup';
 import { readThumbnail } from './images/thumbnails';
-import { JobQueue } from './jobs/job-queue';
+import { JobQueue, type JobQueueOptions } from './jobs/job-queue';
 import { ModelRegistry } from './models/model-registry';
 import { ColorizeService } from './pipelines/colorize/colorize-service';
 import { DetectService } from './pipelines/detect/detect-service';
@@ -37,6 +37,8 @@ export interface EngineOptions {
   paths?: Partial<EnginePaths>;
   /** Set by the Electron inference host so `engineInfo` can report it. */
   electronVersion?: string | null;
+  /** Job queue settings (tests see every progress update with `progressIntervalMs: 0`). */
+  jobs?: JobQueueOptions;
 }
 
 /**
@@ -60,7 +62,7 @@ export class Engine implements IriscopeApi {
     this.paths = { ...defaultPaths(), ...options.paths };
     this.electronVersion = options.electronVersion ?? null;
     this.settings = new SettingsStore(path.join(this.paths.dataDir, 'settings.json'));
-    this.jobs = new JobQueue((job) => this.publish({ type: 'job', job }));
+    this.jobs = new JobQueue((job) => this.publish({ type: 'job', job }), options.jobs);
     this.sessions = new SessionManager(() => this.settings.get().inference, path.join(this.paths.appRoot, 'assets', 'onnx', 'probe-conv.onnx'));
     this.models = new ModelRegistry(path.join(this.paths.appRoot, 'models'), path.join(this.paths.dataDir, 'models'), this.sessions);
     this.images = new ImageStore(new PyramidCache(this.paths.cacheDir), this.jobs, () => this.settings.get(), (image) => this.publish({ type: 'image', image }));

@@ -100,10 +100,11 @@ describe.skipIf(!odgiModelDirs().length)('Detect tool', () => {
     })()`);
     await page.getByTestId('detect-run').click();
     await expect.poll(() => page.locator('[data-testid=job][data-state=succeeded]').filter({ hasText: 'Detecting objects in aerial-scene.tif' }).count(), { timeout: 150_000 }).toBe(1);
-    // Progress named the stages: stage-1 tiles, then crops refined.
+    // Progress named the stage: 80 stage-1 tiles take seconds, so the panel showed it while they ran.
+    // (React may render only the last of updates that arrive together, so quick later stages are checked
+    // in the engine's own test, test/engine/pipelines/detect/detect-service.test.ts.)
     const messages = (await page.evaluate('window.detectMessages')) as string[];
     expect(messages.some((m) => /^Stage 1: \d+ of 80 tiles$/.test(m)), messages.join(' | ')).toBe(true);
-    expect(messages.some((m) => /^Refining crops: \d+ of \d+$/.test(m)), messages.join(' | ')).toBe(true);
     await expect.poll(() => page.getByTestId('detect-count').textContent(), { timeout: 20_000 }).toMatch(/^\d+ objects?$/);
     const count = Number((await page.getByTestId('detect-count').textContent())!.split(' ')[0]);
     expect(count).toBeGreaterThan(0);

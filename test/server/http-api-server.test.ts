@@ -75,7 +75,7 @@ describe('iriscope serve (loopback transport)', () => {
     const client = createHttpClient({ baseUrl: server.url, token: server.token, WebSocket: WebSocket as never });
     const events: EngineEvent[] = [];
     const off = client.onEvent((event) => events.push(event));
-    await new Promise((r) => setTimeout(r, 200));
+    await client.eventsConnected();
     const image = await client.openImage({ path: SAMPLE_PHOTO });
     expect(image).toMatchObject({ name: 'nagasaki-boats.jpg', width: 1024, height: 819 });
     await expect.poll(() => events.some((e) => e.type === 'image' && e.image.id === image.id && e.image.pyramid.state === 'ready'), { timeout: 20_000 }).toBe(true);

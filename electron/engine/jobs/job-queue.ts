@@ -30,24 +30,51 @@ interface Entry {
   resolve(value: unknown): void;
   reject(error: unknown): void;
   lastEmit: number;
+  /** Stage of the last emitted update (see `stageOf`). */
+  lastStage: string | null;
 }
 
-const PROGRESS_INTERVAL_MS = 100;
 const KEEP_FINISHED = 50;
 
+export interface JobQueueOptions {
+  /** Jobs of one lane run one after another; lanes run side by side. */
+  concurrency?: Record<'io' | 'inference', number>;
+  /** Progress updates within one stage are emitted at most this often (0: every update). */
+  progressIntervalMs?: number;
+  /** The clock the throttle reads (tests inject their own). */
+  now?: () => number;
+}
+
 /**
- * A job queue with per-lane concurrency, throttled progress events,
- * cooperative cancel (an AbortSignal the job polls) and hard cancel (the
- * job's registered stoppers, e.g. killing its worker process).
+ * The stage a progress message names: its wording without the numbers, so
+ * "Stage 1: 3 of 80 tiles" and "Stage 1: 4 of 80 tiles" are one stage and
+ * "Refining crops: 0 of 9" is the next.
+ */
+export function stageOf(message: string | null): string | null {
+  return message === null ? null : message.replace(/\d+(\.\d+)?/g, '#');
+}
+
+/**
+ * A job queue with per-lane concurrency, progress events, cooperative cancel
+ * (an AbortSignal the job polls) and hard cancel (the job's registered
+ * stoppers, e.g. killing its worker process).
+ *
+ * Progress within a stage is throttled (a pipeline may report thousands of
+ * steps), but a new stage and every state change are emitted at once: a
+ * listener always sees each stage a job went through, however fast it was.
  */
 export class JobQueue {
   private readonly entries = new Map<string, Entry>();
   private readonly running = new Map<string, number>();
+  private readonly concurrency: Record<'io' | 'inference', number>;
+  private readonly progressIntervalMs: number;
+  private readonly now: () => number;
 
-  constructor(
-    private readonly onUpdate: (job: JobInfo) => void,
-    private readonly concurrency: Record<'io' | 'inference', number> = { io: 1, inference: 1 },
-  ) {}
+  constructor(private readonly onUpdate: (job: JobInfo) => void, options: JobQueueOptions = {}) {
+    this.concurrency = options.concurrency ?? { io: 1, inference: 1 };
+    this.progressIntervalMs = options.progressIntervalMs ?? 100;
+    this.now = options.now ?? Date.now;
+  }
 
   submit<T>(spec: JobSpec<T>): { job: JobInfo; done: Promise<T> } {
     let resolve!: (v: unknown) => void;
@@ -71,7 +98,7 @@ export class JobQueue {
       startedAt: null,
       finishedAt: null,
     };
-    const entry: Entry = { info, spec: spec as JobSpec<unknown>, controller: new AbortController(), stoppers: [], resolve, reject, lastEmit: 0 };
+    const entry: Entry = { info, spec: spec as JobSpec<unknown>, controller: new AbortController(), stoppers: [], resolve, reject, lastEmit: 0, lastStage: null };
     this.entries.set(info.id, entry);
     this.emit(entry);
     this.pump();
@@ -141,8 +168,8 @@ export class JobQueue {
         if (isFinished(entry.info)) return;
         entry.info.progress = fraction === null ? null : Math.min(1, Math.max(0, fraction));
         if (message !== undefined) entry.info.message = message;
-        const now = Date.now();
-        if (now - entry.lastEmit >= PROGRESS_INTERVAL_MS) this.emit(entry);
+        const newStage = stageOf(entry.info.message) !== entry.lastStage;
+        if (newStage || this.now() - entry.lastEmit >= this.progressIntervalMs) this.emit(entry);
       },
       throwIfCancelled: () => {
         if (entry.controller.signal.aborted) throw cancelledError(entry.info.title);
@@ -187,7 +214,8 @@ export class JobQueue {
   }
 
   private emit(entry: Entry): void {
-    entry.lastEmit = Date.now();
+    entry.lastEmit = this.now();
+    entry.lastStage = stageOf(entry.info.message);
     this.onUpdate({ ...entry.info });
   }
 

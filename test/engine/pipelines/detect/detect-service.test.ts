@@ -81,6 +81,22 @@ describe.skipIf(!odgiModelDirs().length)('detection through the engine', () => {
     expect(await engine.getDetections({ imageId: geo.imageId })).toEqual(r);
   });
 
+  it('names every stage it runs in its progress: models, stage-1 tiles, crops refined, merging', async () => {
+    const image = await engine.openImage({ path: path.join(files, 'geo-gray.tif') });
+    const messages: string[] = [];
+    const { job, done } = engine.detection.start({ imageId: image.id });
+    const off = engine.onEvent((e) => {
+      if (e.type === 'job' && e.job.id === job.id && e.job.state === 'running' && e.job.message) messages.push(e.job.message);
+    });
+    const result = await done.finally(off);
+    // A new stage is never throttled away, however fast the run (JobQueue's rule).
+    expect(messages.some((m) => m === 'Loading the models')).toBe(true);
+    expect(messages.some((m) => /^Stage 1: \d+ of 1 tiles$/.test(m))).toBe(true);
+    expect(result.stats.cropsComputed).toBeGreaterThan(0);
+    expect(messages.some((m) => /^Refining crops: \d+ of \d+$/.test(m))).toBe(true);
+    expect(messages.at(-1)).toBe('Merging detections');
+  });
+
   it('re-applies thresholds without running stage 1 again (fewer crops: nothing to compute)', async () => {
     const r = geo.result;
     const fewer = await engine.refilterDetections({ imageId: geo.imageId, thresholds: { gamma: 1 } });
