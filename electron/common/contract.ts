@@ -165,11 +165,15 @@ export const SettingsSchema = z.object({
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
-/** A partial update; arrays are replaced, objects merged one level deep. */
+/**
+ * A partial update, objects merged one level deep. The recent files are not
+ * part of it: the engine records them when images open, so a page cannot
+ * plant paths there (Electron main grants access to files only from its own
+ * record of the user's choices).
+ */
 export const SettingsPatchSchema = z.object({
   inference: SettingsSchema.shape.inference.partial().optional(),
   images: SettingsSchema.shape.images.partial().optional(),
-  recentFiles: SettingsSchema.shape.recentFiles.optional(),
   ui: SettingsSchema.shape.ui.partial().optional(),
 }).strict();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;

@@ -1,9 +1,10 @@
-import type { IpcMain, IpcMainInvokeEvent } from 'electron';
+import type { IpcMain } from 'electron';
 import { BINARY_METHODS, JSON_METHODS, ipcChannel, type ApiMethod } from '../common/api-methods';
 import type { Reply } from '../common/contract';
 import { IriscopeError, toErrorInfo } from '../common/errors';
 import { parseInput } from '../common/validate';
-import type { PathGuard } from './path-guard';
+import type { Access, PathGuard } from './path-guard';
+import { assertTrustedSender, type SenderEvent } from './trusted-sender';
 
 export interface IpcDeps {
   call(method: ApiMethod, input: unknown, bytes?: Uint8Array): Promise<Reply<unknown>>;
@@ -16,39 +17,20 @@ export interface IpcDeps {
   onHardCancel?(job: { id: string; kind: string }): void;
 }
 
-/** Calls whose input names a file on disk, checked against the path guard. */
-const PATH_INPUTS: Partial<Record<ApiMethod, (input: Record<string, unknown>) => string>> = {
-  inspectImage: (i) => i.path as string,
-  openImage: (i) => i.path as string,
-  readThumbnail: (i) => i.path as string,
-  importModel: (i) => i.path as string,
-  // Export targets must have been chosen in the save dialog (which grants them).
-  exportFaces: (i) => i.path as string,
-  exportColorization: (i) => i.path as string,
-  exportDetections: (i) => i.path as string,
+/** Calls whose input names a file on disk, checked against the path guard for reading or writing. */
+const PATH_INPUTS: Partial<Record<ApiMethod, { path: (input: Record<string, unknown>) => string; access: Access }>> = {
+  inspectImage: { path: (i) => i.path as string, access: 'read' },
+  openImage: { path: (i) => i.path as string, access: 'read' },
+  readThumbnail: { path: (i) => i.path as string, access: 'read' },
+  importModel: { path: (i) => i.path as string, access: 'read' },
+  // Export targets must have been chosen in the save dialog (which grants them for writing).
+  exportFaces: { path: (i) => i.path as string, access: 'write' },
+  exportColorization: { path: (i) => i.path as string, access: 'write' },
+  exportDetections: { path: (i) => i.path as string, access: 'write' },
 };
 
 /** The desktop window browses files with native dialogs, never through the engine. */
 const DENIED_IN_DESKTOP: ApiMethod[] = ['listDirectory'];
-
-/** Refuses IPC from any frame that is not one of the app's own pages (checklist #17). */
-export function assertTrustedSender(event: Pick<IpcMainInvokeEvent, 'senderFrame'>, trustedOrigin: string): void {
-  const url = event.senderFrame?.url ?? '';
-  const sender = safeUrl(url);
-  const trusted = safeUrl(trustedOrigin);
-  // Custom schemes have an opaque origin ("null"), so compare scheme and host.
-  if (!sender || !trusted || sender.protocol !== trusted.protocol || sender.host !== trusted.host) {
-    throw new IriscopeError({ code: 'UNAUTHORIZED', message: 'Request from an untrusted page refused.', detail: `sender ${url || 'unknown'}` });
-  }
-}
-
-function safeUrl(url: string): URL | null {
-  try {
-    return new URL(url);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * One ipcMain handler per API call. Each checks the sender, validates its
@@ -59,13 +41,13 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle'>, deps: IpcD
   for (const method of [...JSON_METHODS, ...BINARY_METHODS]) {
     ipcMain.handle(ipcChannel(method), async (event, raw: unknown, bytes?: unknown) => {
       try {
-        assertTrustedSender(event, deps.trustedOrigin);
+        assertTrustedSender(event as SenderEvent, deps.trustedOrigin);
         if (DENIED_IN_DESKTOP.includes(method)) {
           throw new IriscopeError({ code: 'PERMISSION_DENIED', message: 'The desktop window opens files through the system dialog.' });
         }
         const input = parseInput(method as never, raw) as Record<string, unknown>;
-        const pathOf = PATH_INPUTS[method];
-        if (pathOf) deps.guard.check(pathOf(input));
+        const named = PATH_INPUTS[method];
+        if (named) deps.guard.check(named.path(input), named.access);
         if (method === 'uploadImage' && !(bytes instanceof Uint8Array)) {
           throw new IriscopeError({ code: 'BAD_REQUEST', message: 'uploadImage needs the file bytes.' });
         }

@@ -6,12 +6,13 @@
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, utilityProcess } from 'electron';
 import path from 'node:path';
 import { IPC_EVENT_CHANNEL } from '../common/api-methods';
-import type { Settings } from '../common/contract';
 import { APP_ORIGIN, APP_SCHEME, createProtocolHandler } from './app-protocol';
 import { HostSupervisor, type HostProcess } from './host-supervisor';
 import { registerIpcHandlers } from './ipc-handlers';
 import { installMenu } from './menu';
 import { PathGuard } from './path-guard';
+import { GrantedFiles } from './granted-files';
+import { registerDesktopHandlers } from './desktop-handlers';
 import { hardenSession, hardenWebContents } from './security';
 
 // Bundled to dist/electron/main.cjs; the app's root is two folders up.
@@ -24,6 +25,7 @@ protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standa
 
 let mainWindow: BrowserWindow | null = null;
 const guard = new PathGuard([path.join(resourceRoot, 'assets', 'samples')]);
+const granted = new GrantedFiles(path.join(app.getPath('userData'), 'granted-files.json'));
 
 const host = new HostSupervisor(
   () =>
@@ -80,58 +82,28 @@ if (!app.requestSingleInstanceLock()) {
     protocol.handle(APP_SCHEME, createProtocolHandler({ rendererDir, guard, call: (method, input) => host.call(method, input) }));
     await host.start();
 
-    // Recent files were opened by the user before: the renderer may reopen them.
-    const settings = await host.call('getSettings', {});
-    if (settings.ok) for (const file of (settings.result as Settings).recentFiles) guard.grantFile(file);
+    // Files the user chose in earlier sessions (main's own record, never the
+    // engine's settings, which other transports write too) may be reopened.
+    await granted.restore(guard);
 
     registerIpcHandlers(ipcMain, {
       call: (method, input, bytes) => host.call(method, input, bytes),
       guard,
       trustedOrigin: APP_ORIGIN,
-      onOpened: (file) => guard.grantFile(file),
+      onOpened: (file) => void granted.remember(guard, file).catch(() => undefined),
       // onnxruntime cannot interrupt a running session: the hard cancel of
       // inference is to kill the host, which respawns (pyramids stay cached).
       onHardCancel: (job) => {
         if (job.kind === 'colorize' || job.kind === 'detect' || job.kind === 'faces') host.restart();
       },
     });
-    ipcMain.handle('iriscope-desktop:open-dialog', async (event, options: { multiple?: boolean; directory?: boolean }) => {
-      if (new URL(event.senderFrame?.url ?? 'about:blank').host !== 'app') return [];
-      const result = await dialog.showOpenDialog(mainWindow!, {
-        properties: [options?.directory ? 'openDirectory' : 'openFile', ...(options?.multiple ? (['multiSelections'] as const) : [])],
-        filters: options?.directory ? [] : [
-          { name: 'Images', extensions: ['jpg', 'jpeg', 'png', 'webp', 'tif', 'tiff', 'gif', 'avif', 'heic', 'jp2', 'svg'] },
-          { name: 'All files', extensions: ['*'] },
-        ],
-      });
-      for (const chosen of result.filePaths) (options?.directory ? guard.grantFolder(chosen) : guard.grantFile(chosen));
-      return result.filePaths;
-    });
-    // Dropped files: the preload resolves the File to its path (webUtils), which
-    // only works for real files the user dropped, and grants it here.
-    ipcMain.on('iriscope-desktop:grant-dropped', (event, file: unknown) => {
-      if (typeof file === 'string' && new URL(event.senderFrame?.url ?? 'about:blank').host === 'app') guard.grantFile(file);
-    });
-    // Save… for exports: only the path the user picks is granted (exportFaces is path-guarded).
-    ipcMain.handle('iriscope-desktop:save-dialog', async (event, options: { defaultPath?: unknown; filters?: unknown }) => {
-      if (new URL(event.senderFrame?.url ?? 'about:blank').host !== 'app') return null;
-      const filters = Array.isArray(options?.filters)
-        ? (options.filters as Array<{ name?: unknown; extensions?: unknown }>).slice(0, 8).map((f) => ({
-            name: String(f?.name ?? '').slice(0, 80),
-            extensions: Array.isArray(f?.extensions) ? f.extensions.map(String).filter((e) => /^[\w*]{1,10}$/.test(e)).slice(0, 8) : ['*'],
-          }))
-        : undefined;
-      const result = await dialog.showSaveDialog(mainWindow!, {
-        defaultPath: typeof options?.defaultPath === 'string' ? options.defaultPath : undefined,
-        filters,
-        properties: ['createDirectory', 'showOverwriteConfirmation'],
-      });
-      if (result.canceled || !result.filePath) return null;
-      guard.grantFile(result.filePath);
-      return result.filePath;
-    });
-    ipcMain.handle('iriscope-desktop:reveal', (_event, file: unknown) => {
-      if (typeof file === 'string' && guard.allows(file)) shell.showItemInFolder(file);
+    registerDesktopHandlers(ipcMain, {
+      guard,
+      granted,
+      trustedOrigin: APP_ORIGIN,
+      showOpenDialog: (options) => dialog.showOpenDialog(mainWindow!, options),
+      showSaveDialog: (options) => dialog.showSaveDialog(mainWindow!, options),
+      showItemInFolder: (file) => shell.showItemInFolder(file),
     });
 
     installMenu(() => mainWindow, process.platform === 'darwin');

@@ -29,6 +29,9 @@ describe('Electron IPC handlers', () => {
       expect(reply).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
     }
     expect(await handlers.get('iriscope:listJobs')!({ senderFrame: null }, {})).toMatchObject({ ok: false });
+    // The app's own URL in an embedded frame is not the app.
+    const framed = { senderFrame: { url: 'iriscope://app/index.html', parent: { url: 'https://evil.example/' } } };
+    expect(await handlers.get('iriscope:listJobs')!(framed as never, {})).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
     expect(call).not.toHaveBeenCalled();
   });
 
@@ -54,7 +57,10 @@ describe('Electron IPC handlers', () => {
     const { handlers, call, guard, fromApp } = setup();
     const input = { imageId: 'img1', format: 'png', path: '/photos/group.faces.png' };
     expect(await handlers.get('iriscope:exportFaces')!(fromApp, input)).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } });
-    guard.grantFile('/photos/group.faces.png');
+    // A file granted for reading (opened, recent) is not a place to write.
+    guard.grantFile('/photos/group.faces.png', 'read');
+    expect(await handlers.get('iriscope:exportFaces')!(fromApp, input)).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } });
+    guard.grantFile('/photos/group.faces.png', 'write');
     expect(await handlers.get('iriscope:exportFaces')!(fromApp, input)).toMatchObject({ ok: true });
     expect(await handlers.get('iriscope:exportFaces')!(fromApp, { ...input, format: 'bmp' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     expect(call).toHaveBeenCalledTimes(1);
@@ -70,6 +76,13 @@ describe('Electron IPC handlers', () => {
     expect(onHardCancel).not.toHaveBeenCalled();
     await handlers.get('iriscope:cancelJob')!(fromApp, { jobId: 'job-1', hard: true });
     expect(onHardCancel).toHaveBeenCalledWith({ id: 'job-1', kind: 'colorize' });
+  });
+
+  it('cannot widen the guard through settings: recent files are not part of a settings change', async () => {
+    const { handlers, call, fromApp } = setup();
+    const reply = await handlers.get('iriscope:updateSettings')!(fromApp, { recentFiles: ['/etc/shadow'] });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(call).not.toHaveBeenCalled();
   });
 
   it('does not offer the engine file browser to the desktop window', async () => {

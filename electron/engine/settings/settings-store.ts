@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import lockfile from 'proper-lockfile';
 import { SettingsSchema, type Settings, type SettingsPatch } from '../../common/contract';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { DEFAULT_SETTINGS } from './defaults';
@@ -12,10 +13,19 @@ type Migration = (raw: Record<string, unknown>) => Record<string, unknown>;
  */
 const MIGRATIONS: Migration[] = [(raw) => ({ ...raw, version: 1 })];
 
-/** Persistent settings: one JSON file, validated, migrated, written atomically. */
+const MAX_RECENT = 12;
+
+/**
+ * Persistent settings: one JSON file, validated, migrated, written atomically.
+ *
+ * Several processes share the file (the app, `iriscope serve`, CLI runs), so
+ * a change is never written from a stale copy: under a lock on the file, the
+ * current file is read, only the changed keys are applied to it, and the
+ * result is written atomically. No writer loses another's changes.
+ */
 export class SettingsStore {
   private current: Settings = structuredClone(DEFAULT_SETTINGS);
-  private writing: Promise<void> = Promise.resolve();
+  private writing: Promise<unknown> = Promise.resolve();
 
   constructor(readonly file: string, private readonly onChange?: (settings: Settings) => void) {}
 
@@ -25,41 +35,60 @@ export class SettingsStore {
 
   /** Loads the file; a missing file means defaults, a corrupt one is kept aside as `.bad`. */
   async load(): Promise<Settings> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.file, 'utf8');
-    } catch {
-      this.current = structuredClone(DEFAULT_SETTINGS);
-      return this.get();
-    }
-    try {
-      this.current = this.upgrade(JSON.parse(text));
-    } catch (error) {
-      await fs.rename(this.file, `${this.file}.bad-${Date.now()}`).catch(() => undefined);
-      console.warn(`settings: ${this.file} was unreadable (${(error as Error).message}); using defaults`);
-      this.current = structuredClone(DEFAULT_SETTINGS);
-    }
+    this.current = await this.readFile();
     return this.get();
   }
 
   async update(patch: SettingsPatch): Promise<Settings> {
-    const next: Settings = {
-      ...this.current,
-      inference: { ...this.current.inference, ...patch.inference },
-      images: { ...this.current.images, ...patch.images },
-      ui: { ...this.current.ui, ...patch.ui },
-      recentFiles: patch.recentFiles ?? this.current.recentFiles,
-    };
-    this.current = SettingsSchema.parse(next);
-    await this.save();
-    this.onChange?.(this.get());
-    return this.get();
+    return this.mutate((on) => ({
+      ...on,
+      inference: { ...on.inference, ...patch.inference },
+      images: { ...on.images, ...patch.images },
+      ui: { ...on.ui, ...patch.ui },
+    }));
   }
 
   /** Puts a file at the top of the recent list (most recent first, no duplicates). */
   async addRecent(file: string): Promise<Settings> {
-    const recent = [file, ...this.current.recentFiles.filter((f) => f !== file)].slice(0, 12);
-    return this.update({ recentFiles: recent });
+    return this.mutate((on) => ({ ...on, recentFiles: [file, ...on.recentFiles.filter((f) => f !== file)].slice(0, MAX_RECENT) }));
+  }
+
+  /** Applies `change` to the settings as they are on disk now, under the file's lock, and writes the result. */
+  private mutate(change: (onDisk: Settings) => Settings): Promise<Settings> {
+    const run = async (): Promise<Settings> => {
+      await fs.mkdir(path.dirname(this.file), { recursive: true });
+      // The lock is a folder beside the file; a holder that died leaves it stale after 10 s.
+      const release = await lockfile.lock(this.file, { realpath: false, stale: 10_000, retries: { retries: 40, minTimeout: 25, maxTimeout: 250 } });
+      try {
+        const next = SettingsSchema.parse(change(await this.readFile()));
+        await writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`);
+        this.current = next;
+      } finally {
+        await release();
+      }
+      this.onChange?.(this.get());
+      return this.get();
+    };
+    // One change at a time within this process too, in call order.
+    const result = this.writing.catch(() => undefined).then(run);
+    this.writing = result;
+    return result;
+  }
+
+  private async readFile(): Promise<Settings> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch {
+      return structuredClone(DEFAULT_SETTINGS);
+    }
+    try {
+      return this.upgrade(JSON.parse(text));
+    } catch (error) {
+      await fs.rename(this.file, `${this.file}.bad-${Date.now()}`).catch(() => undefined);
+      console.warn(`settings: ${this.file} was unreadable (${(error as Error).message}); using defaults`);
+      return structuredClone(DEFAULT_SETTINGS);
+    }
   }
 
   private upgrade(raw: unknown): Settings {
@@ -76,15 +105,5 @@ export class SettingsStore {
       ui: { ...DEFAULT_SETTINGS.ui, ...(data.ui as object) },
     };
     return SettingsSchema.parse(merged);
-  }
-
-  private save(): Promise<void> {
-    const text = `${JSON.stringify(this.current, null, 2)}\n`;
-    // Serialise writes so a slow disk cannot reorder them.
-    this.writing = this.writing.catch(() => undefined).then(async () => {
-      await fs.mkdir(path.dirname(this.file), { recursive: true });
-      await writeFileAtomic(this.file, text);
-    });
-    return this.writing;
   }
 }

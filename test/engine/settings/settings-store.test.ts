@@ -47,3 +47,32 @@ describe('settings', () => {
     expect(settings).toMatchObject({ version: 1, inference: { provider: 'webgpu', deviceId: 0 }, recentFiles: ['/x.tif'], images: DEFAULT_SETTINGS.images });
   });
 });
+
+describe('settings shared by several processes', () => {
+  it('a writer never loses what another process wrote meanwhile (read–merge–write under a lock)', async () => {
+    const file = path.join(await tempDir(), 'settings.json');
+    // Two stores on one file, as `iriscope serve` and a CLI run have.
+    const serve = new SettingsStore(file);
+    const cli = new SettingsStore(file);
+    await serve.load();
+    await cli.load();
+    await serve.update({ inference: { provider: 'cpu' } });
+    // The CLI's copy is stale now; its own change must not undo the server's.
+    await cli.addRecent('/photos/a.jpg');
+    await cli.update({ images: { maxMegapixels: 500 } });
+    const onDisk = await new SettingsStore(file).load();
+    expect(onDisk.inference.provider).toBe('cpu');
+    expect(onDisk.images.maxMegapixels).toBe(500);
+    expect(onDisk.recentFiles).toEqual(['/photos/a.jpg']);
+  });
+
+  it('many interleaved writers from two processes keep every change', async () => {
+    const file = path.join(await tempDir(), 'settings.json');
+    const a = new SettingsStore(file);
+    const b = new SettingsStore(file);
+    await Promise.all([a.load(), b.load()]);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).addRecent(`/photos/${i}.jpg`)));
+    const recent = (await new SettingsStore(file).load()).recentFiles;
+    expect([...recent].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `/photos/${i}.jpg`).sort());
+  });
+});
