@@ -105,7 +105,7 @@ export function detectCommand(program: Command, report: (error: ErrorInfo, file?
             const exportErrors: Array<{ format: DetectExportFormat; error: ErrorInfo }> = [];
             if (options.out) {
               const base = uniqueStem(options.out, item.file, used);
-              const wanted = [...(options.format ?? [image.geo ? 'geojson' : 'coco']), ...(options.image ? (['png'] as const) : [])];
+              const wanted = [...(options.format ?? [image.geo && !image.geo.problem ? 'geojson' : 'coco']), ...(options.image ? (['png'] as const) : [])];
               for (const format of [...new Set(wanted)] as DetectExportFormat[]) {
                 // One format failing (GeoJSON of an image without georeferencing) does not lose the others.
                 try {

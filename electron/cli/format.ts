@@ -32,5 +32,6 @@ export function printImageMeta(meta: ImageMeta): void {
   if (meta.geo) {
     const g = meta.geo;
     out(`  georeferenced: EPSG:${g.epsg ?? '?'}${g.crsName ? ` (${g.crsName})` : ''}, origin ${g.origin.join(', ')}, pixel ${g.pixelSize.join(' × ')} ${g.units ?? ''}`.trimEnd());
+    if (g.problem) out(`  ⚠ georeferencing unusable: ${g.problem}; exports stay in pixel coordinates`);
   }
 }

@@ -31,6 +31,8 @@ export const GeoInfoSchema = z.object({
   epsg: z.number().int().nullable(),
   /** Citation/name of the CRS when the file carries one. */
   crsName: z.string().nullable(),
+  /** Why the georeferencing cannot be used (NaN, infinite or zero pixel size), or null. Map coordinates are refused then. */
+  problem: z.string().nullable(),
   /** Affine transform, GDAL order: X = t0 + col*t1 + row*t2, Y = t3 + col*t4 + row*t5 (pixel corner). */
   transform: z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number()]),
   /** Map coordinates of the top-left corner of pixel (0, 0). */
@@ -68,6 +70,9 @@ export type ImageMeta = z.infer<typeof ImageMetaSchema>;
 
 export const PyramidLevelSchema = z.object({ width: z.number().int().positive(), height: z.number().int().positive() });
 
+/** Which source bands are shown (1-based, as GIS tools number them), one as gray or three as RGB. */
+export const BandsSchema = z.array(z.number().int().min(1).max(64)).refine((b) => b.length === 1 || b.length === 3, 'one band (gray) or three (red, green, blue)');
+
 export const PyramidInfoSchema = z.object({
   state: z.enum(['building', 'ready', 'failed', 'cancelled']),
   jobId: z.string().nullable(),
@@ -75,6 +80,12 @@ export const PyramidInfoSchema = z.object({
   /** Level 0 is full resolution; each next level halves both sides. */
   levels: z.array(PyramidLevelSchema),
   error: ErrorInfoSchema.nullable(),
+  /**
+   * How a multispectral, 16-bit or float raster is shown (null for plain
+   * photographs): its bands (1-based) and each one's native values mapped
+   * to black and white (the 2–98% cumulative cut).
+   */
+  mapping: z.object({ bands: BandsSchema, stretch: z.array(z.object({ low: z.number(), high: z.number() })) }).nullable(),
 });
 export type PyramidInfo = z.infer<typeof PyramidInfoSchema>;
 
@@ -242,8 +253,11 @@ export const api = {
   engineInfo: method(Empty, EngineInfoSchema),
   /** Reads size, bands, depth, ICC, EXIF orientation and georeferencing without opening the image for viewing. */
   inspectImage: method(z.object({ path: FilePath }).strict(), ImageMetaSchema),
-  /** Registers the image and starts its pyramid build (a job) when no cached pyramid exists. */
-  openImage: method(z.object({ path: FilePath }).strict(), ImageInfoSchema),
+  /**
+   * Registers the image and starts its pyramid build (a job) when no cached pyramid exists.
+   * `bands` chooses the bands shown (multispectral rasters; default the first three, or one).
+   */
+  openImage: method(z.object({ path: FilePath, bands: BandsSchema.optional() }).strict(), ImageInfoSchema),
   getImage: method(z.object({ imageId: Id }).strict(), ImageInfoSchema),
   closeImage: method(z.object({ imageId: Id }).strict(), Empty),
   listJobs: method(Empty, z.array(JobInfoSchema)),

@@ -6,6 +6,8 @@
  */
 export const ERROR_CODES = [
   'BAD_REQUEST',
+  /** A request or upload larger than the server accepts. */
+  'PAYLOAD_TOO_LARGE',
   'UNAUTHORIZED',
   'FILE_NOT_FOUND',
   'NOT_A_FILE',
@@ -13,6 +15,8 @@ export const ERROR_CODES = [
   'UNSUPPORTED_FORMAT',
   'CORRUPT_IMAGE',
   'IMAGE_TOO_LARGE',
+  /** The image is fine, but this task on it would exceed a resource budget (disk, memory); the message has the numbers. */
+  'IMAGE_TOO_LARGE_FOR_TASK',
   'NOT_FOUND',
   'MODEL_NOT_FOUND',
   'MODEL_INVALID',

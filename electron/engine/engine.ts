@@ -1,7 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { promises as fs, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import type {
@@ -15,7 +18,8 @@ import type {
   TileRequest,
 } from '../common/contract';
 import { IriscopeError } from '../common/errors';
-import { writeFileAtomic } from './fs/atomic-write';
+import { writeAtomically } from './fs/atomic-write';
+import { sweepStalePartials } from './fs/stale-files';
 import { listDirectory } from './directory-listing';
 import { ImageStore } from './images/image-store';
 import { probeImage } from './images/probe-image';
@@ -80,6 +84,9 @@ export class Engine implements IriscopeApi {
     await fs.mkdir(engine.paths.cacheDir, { recursive: true });
     await engine.settings.load();
     await engine.models.scan();
+    // What a killed earlier process left behind: half-written pyramids and uploads.
+    await engine.images.cache.sweep();
+    await sweepStalePartials(engine.uploadsDir(), 1);
     return engine;
   }
 
@@ -124,8 +131,8 @@ export class Engine implements IriscopeApi {
     return probeImage(file, { maxMegapixels: this.settings.get().images.maxMegapixels, verify: 'small' });
   }
 
-  async openImage({ path: file }: ApiInput<'openImage'>): Promise<ImageInfo> {
-    const image = await this.images.open(file);
+  async openImage({ path: file, bands }: ApiInput<'openImage'>): Promise<ImageInfo> {
+    const image = await this.images.open(file, { bands });
     await this.settings.addRecent(image.path).catch(() => undefined);
     return image;
   }
@@ -245,22 +252,57 @@ export class Engine implements IriscopeApi {
 
   /** Stores dropped bytes (browser transport: no file path) and opens them. */
   async uploadImage({ name }: { name: string }, bytes: Uint8Array): Promise<ImageInfo> {
-    if (!bytes.length) throw new IriscopeError({ code: 'CORRUPT_IMAGE', message: `"${name}" is empty (0 bytes).` });
+    return this.saveUpload(name, Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]), Infinity);
+  }
+
+  /**
+   * Streams an upload to disk with bounded memory and opens it. Past
+   * `limitBytes` it stops with PAYLOAD_TOO_LARGE; nothing of a refused,
+   * aborted or failed upload is kept.
+   */
+  async saveUpload(name: string, body: Readable, limitBytes: number): Promise<ImageInfo> {
     const safe = path.basename(name).replace(/[^\w.\- ]+/g, '_').slice(-120) || 'image';
     // One folder per upload keeps the file's own name, whatever was dropped before.
-    const dir = path.join(this.uploadsDir(), new Date().toISOString().replace(/[:.]/g, '-'));
+    const dir = path.join(this.uploadsDir(), `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`);
     await fs.mkdir(dir, { recursive: true });
     const target = path.join(dir, safe);
-    await writeFileAtomic(target, bytes);
+    let bytes = 0;
+    try {
+      await writeAtomically(target, (temp) =>
+        pipeline(
+          body.on('aborted', () => body.destroy(new IriscopeError({ code: 'BAD_REQUEST', message: `The upload of "${name}" was interrupted.` }))),
+          new Transform({
+            transform(chunk: Buffer, _encoding, done) {
+              bytes += chunk.length;
+              if (bytes > limitBytes) done(new IriscopeError({ code: 'PAYLOAD_TOO_LARGE', message: `"${name}" is larger than the ${Math.round(limitBytes / 1024 ** 2)} MB an upload may have; open it from disk instead (File → Open).` }));
+              else done(null, chunk);
+            },
+          }),
+          createWriteStream(temp),
+        ).catch((error: NodeJS.ErrnoException) => {
+          if (error?.code === 'ERR_STREAM_PREMATURE_CLOSE' || error?.code === 'ECONNRESET') throw new IriscopeError({ code: 'BAD_REQUEST', message: `The upload of "${name}" was interrupted.` });
+          throw error;
+        }),
+      );
+      if (!bytes) throw new IriscopeError({ code: 'CORRUPT_IMAGE', message: `"${name}" is empty (0 bytes).` });
+    } catch (error) {
+      await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      throw error;
+    }
     return this.openImage({ path: target });
   }
 
-  async dispose(): Promise<void> {
+  /**
+   * Stops: cancels every job and waits (up to `timeoutMs`) for their work to
+   * unwind, so no temporary file outlives the engine; then frees the sessions.
+   */
+  async dispose(timeoutMs = 15_000): Promise<void> {
     this.jobs.cancelAll();
+    await this.jobs.drain(timeoutMs);
     await this.sessions.releaseAll();
   }
 
-  private uploadsDir(): string {
+  uploadsDir(): string {
     return path.join(this.paths.dataDir, 'uploads');
   }
 }

@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { IriscopeApi, Reply } from '../common/contract';
 import { parseInput, isJsonMethod } from '../common/validate';
@@ -14,8 +15,14 @@ export interface ServerOptions {
   /** Folder of the built renderer (index.html + assets). */
   rendererDir: string;
   port?: number;
-  /** Fixed token (tests); a random one per start otherwise. */
+  /** Fixed token (tests, `--token-file`); a random one per start otherwise. */
   token?: string;
+  /**
+   * Saves an upload streamed from the request (bounded memory) and opens it;
+   * without it, uploads are read into memory and passed to `api.uploadImage`.
+   * It must stop at `limitBytes` with PAYLOAD_TOO_LARGE and keep nothing then.
+   */
+  saveUpload?(name: string, body: Readable, limitBytes: number): Promise<unknown>;
 }
 
 export interface RunningServer {
@@ -29,8 +36,8 @@ export interface RunningServer {
 
 const HOST = '127.0.0.1';
 const COOKIE = 'iriscope_token';
-const MAX_JSON_BYTES = 1024 * 1024;
-const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
+export const MAX_JSON_BYTES = 1024 * 1024;
+export const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 
 /**
  * `iriscope serve`: the renderer build and the API contract over HTTP and a
@@ -62,7 +69,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (!allowedHosts().has(req.headers.host ?? '')) return sendText(res, 421, 'Misdirected request: Iriscope answers on 127.0.0.1 only.');
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+      decodeURIComponent(url.pathname); // a malformed %-escape is the client's error, not ours
+    } catch {
+      return sendText(res, 400, 'Bad request: the address is malformed.');
+    }
     setSecurityHeaders(res, port);
 
     // Opening the printed URL exchanges the token for a same-site cookie.
@@ -106,8 +119,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       if (route === 'upload' && req.method === 'POST') {
         const input = parseInput('uploadImage', { name: url.searchParams.get('name') ?? '' }) as { name: string };
-        const bytes = await readBody(req, MAX_UPLOAD_BYTES, `"${input.name}" is larger than the 512 MB an upload may have; open it from disk instead.`);
-        return sendJson(res, 200, { ok: true, result: await options.api.uploadImage(input, bytes) });
+        const tooLarge = `"${input.name}" is larger than the ${MAX_UPLOAD_BYTES / 1024 ** 2} MB an upload may have; open it from disk instead (File → Open).`;
+        refuseIfDeclaredTooLarge(req, MAX_UPLOAD_BYTES, tooLarge);
+        const result = options.saveUpload
+          ? await options.saveUpload(input.name, req, MAX_UPLOAD_BYTES)
+          : await options.api.uploadImage(input, await readBody(req, MAX_UPLOAD_BYTES, tooLarge));
+        return sendJson(res, 200, { ok: true, result });
       }
       if (req.method !== 'POST' || !isJsonMethod(route)) {
         throw new IriscopeError({ code: 'NOT_FOUND', message: `No API call "${route}".` });
@@ -116,7 +133,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         // Forms cannot send JSON without a CORS preflight: this blocks cross-site posts.
         throw new IriscopeError({ code: 'BAD_REQUEST', message: 'API calls must be sent as application/json.' });
       }
-      const body = await readBody(req, MAX_JSON_BYTES, 'The request is too large.');
+      const tooLarge = `The request is larger than the ${MAX_JSON_BYTES / 1024 ** 2} MB an API call may have.`;
+      refuseIfDeclaredTooLarge(req, MAX_JSON_BYTES, tooLarge);
+      const body = await readBody(req, MAX_JSON_BYTES, tooLarge);
       let raw: unknown;
       try {
         raw = body.length ? JSON.parse(Buffer.from(body).toString('utf8')) : {};
@@ -129,6 +148,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return sendJson(res, 200, { ok: true, result } satisfies Reply<unknown>);
     } catch (error) {
       const info = toErrorInfo(error);
+      // A refused body is drained, not kept: a client still sending then reads the answer
+      // (closing the connection under it would make it see a reset instead).
+      if (info.code === 'PAYLOAD_TOO_LARGE') req.resume();
       return sendJson(res, statusFor(info.code), { ok: false, error: info } satisfies Reply<unknown>);
     }
   }
@@ -176,6 +198,8 @@ function statusFor(code: string): number {
   switch (code) {
     case 'BAD_REQUEST':
       return 400;
+    case 'PAYLOAD_TOO_LARGE':
+      return 413;
     case 'UNAUTHORIZED':
       return 401;
     case 'PERMISSION_DENIED':
@@ -203,6 +227,7 @@ function setSecurityHeaders(res: http.ServerResponse, port: number): void {
 
 async function serveStatic(res: http.ServerResponse, root: string, pathname: string): Promise<void> {
   const relative = decodeURIComponent(pathname).replace(/^\/+/, '') || 'index.html';
+  if (relative.includes('\0')) return sendText(res, 400, 'Bad request: the address is malformed.');
   const file = path.resolve(root, relative);
   // Never serve anything outside the renderer build.
   if (path.relative(root, file).startsWith('..') || path.isAbsolute(path.relative(root, file))) return sendText(res, 403, 'Forbidden');
@@ -227,19 +252,30 @@ async function serveStatic(res: http.ServerResponse, root: string, pathname: str
   createReadStream(target).pipe(res);
 }
 
+/** Refuses a body whose declared length is over the limit before a byte of it is read. */
+function refuseIfDeclaredTooLarge(req: http.IncomingMessage, limit: number, message: string): void {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw new IriscopeError({ code: 'PAYLOAD_TOO_LARGE', message });
+}
+
+/** Reads a (small) body into memory, refusing it with PAYLOAD_TOO_LARGE past `limit` bytes. */
 function readBody(req: http.IncomingMessage, limit: number, tooLarge: string): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(new IriscopeError({ code: 'BAD_REQUEST', message: tooLarge }));
-        req.destroy();
+        // Stop reading (the answer goes out, then the connection closes) and let go of what came.
+        req.off('data', onData);
+        req.pause();
+        chunks.length = 0;
+        reject(new IriscopeError({ code: 'PAYLOAD_TOO_LARGE', message: tooLarge }));
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
     req.on('error', reject);
   });

@@ -1,4 +1,6 @@
+import { promises as fs } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import sharp from 'sharp';
 import WebSocket from 'ws';
@@ -6,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../electron/common/contract';
 import { createHttpClient } from '../../electron/common/http-client';
 import { Engine } from '../../electron/engine/engine';
-import { startServer, type RunningServer } from '../../electron/server/http-api-server';
+import { MAX_UPLOAD_BYTES, startServer, type RunningServer } from '../../electron/server/http-api-server';
 import { REPO_ROOT, SAMPLE_PHOTO, tempDir } from '../helpers/fixtures';
 
 let engine: Engine;
@@ -16,7 +18,12 @@ beforeAll(async () => {
   const dir = await tempDir();
   engine = await Engine.create({ paths: { appRoot: REPO_ROOT, dataDir: path.join(dir, 'data'), cacheDir: path.join(dir, 'cache') } });
   // The static files are not under test here; any folder will do.
-  server = await startServer({ api: engine, rendererDir: path.join(REPO_ROOT, 'renderer'), token: 'secret-token-for-tests-0123456789ab' });
+  server = await startServer({
+    api: engine,
+    rendererDir: path.join(REPO_ROOT, 'renderer'),
+    token: 'secret-token-for-tests-0123456789ab',
+    saveUpload: (name, body, limit) => engine.saveUpload(name, body, limit),
+  });
 });
 afterAll(async () => {
   await server.close();
@@ -107,5 +114,60 @@ describe('iriscope serve (loopback transport)', () => {
     const response = await fetch(server.url, { headers: { Authorization: `Bearer ${server.token}` } });
     expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(response.headers.get('content-security-policy')).toContain("object-src 'none'");
+  });
+
+  it('answers an oversized API call with 413 and a message, not a reset', async () => {
+    const response = await post('listJobs', { padding: 'x'.repeat(2 * 1024 * 1024) });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: unknown }).error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining('1 MB') });
+    // The server is still there.
+    expect((await post('listJobs', {})).status).toBe(200);
+  });
+
+  it('answers an oversized upload with 413 before storing it, and keeps nothing of it', async () => {
+    const uploads = engine.uploadsDir();
+    const before = await fs.readdir(uploads).catch(() => []);
+    // Declared too large: refused before a byte is read.
+    const declared = await fetch(`${server.url}api/upload?name=huge.png`, { method: 'POST', headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/octet-stream' }, body: new Uint8Array(MAX_UPLOAD_BYTES + 1) });
+    expect(declared.status).toBe(413);
+    expect(((await declared.json()) as { error: unknown }).error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining('"huge.png" is larger than the 512 MB') });
+    expect(await fs.readdir(uploads).catch(() => [])).toEqual(before);
+  }, 60_000);
+
+  it('streams uploads to disk: a chunked upload over the limit is cut off, and an abandoned one leaves nothing', async () => {
+    const uploads = engine.uploadsDir();
+    const before = await fs.readdir(uploads).catch(() => []);
+    // No Content-Length (chunked), more than the limit: the engine stops at the limit.
+    const chunk = Buffer.alloc(8 * 1024 * 1024, 7);
+    let sent = 0;
+    const stream = new ReadableStream({
+      pull(controller) {
+        if (sent > MAX_UPLOAD_BYTES) return controller.close();
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const chunked = await fetch(`${server.url}api/upload?name=endless.png`, { method: 'POST', headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/octet-stream' }, body: stream, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(413);
+    await expect.poll(() => fs.readdir(uploads).catch(() => [])).toEqual(before);
+
+    // A client that goes away in the middle of an upload.
+    await new Promise<void>((resolve) => {
+      const socket = net.connect(server.port, '127.0.0.1', () => {
+        socket.write(`POST /api/upload?name=gone.png HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nAuthorization: Bearer ${server.token}\r\nContent-Type: application/octet-stream\r\nContent-Length: 10000000\r\n\r\n`);
+        socket.write(Buffer.alloc(1_000_000, 1), () => {
+          socket.destroy();
+          resolve();
+        });
+      });
+    });
+    await expect.poll(() => fs.readdir(uploads).catch(() => [])).toEqual(before);
+  }, 60_000);
+
+  it('answers a malformed address with 400, not 500', async () => {
+    for (const bad of ['%E0%A4%A', 'assets/%zz.js', 'a%00b']) {
+      const response = await fetch(`${server.url}${bad}`, { headers: { Authorization: `Bearer ${server.token}` } });
+      expect(response.status, bad).toBe(400);
+    }
   });
 });

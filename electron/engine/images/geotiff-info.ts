@@ -1,5 +1,6 @@
 import { fromFile } from 'geotiff';
 import type { GeoInfo } from '../../common/contract';
+import { tiffLayoutDamage } from './integrity';
 
 /** GeoKey values (GeoTIFF 1.0 spec, §6.3). */
 const USER_DEFINED = 32767;
@@ -9,20 +10,50 @@ const ANGULAR_UNITS: Record<number, string> = { 9101: 'radian', 9102: 'degree' }
 export interface TiffStructure {
   tiled: boolean;
   geo: GeoInfo | null;
+  /** Damage in the layout of the first image's strips or tiles, in words (see integrity.ts). */
+  damage: string | null;
 }
 
 /**
  * Reads TIFF structure and georeferencing with geotiff.js (sharp drops GeoTIFF
- * tags). Only the first IFD is parsed; no pixel data is read.
+ * tags), and checks that the first image's strips or tiles lie inside the
+ * file. Only the first IFD is parsed; no pixel data is read.
  */
-export async function readTiffStructure(file: string): Promise<TiffStructure> {
+export async function readTiffStructure(file: string, fileBytes: number): Promise<TiffStructure> {
   const tiff = await fromFile(file);
   try {
     const image = await tiff.getImage(0);
-    return { tiled: image.isTiled, geo: await readGeo(image) };
+    return { tiled: image.isTiled, geo: await readGeo(image), damage: await layoutDamage(image, fileBytes) };
   } finally {
     await (tiff as unknown as { close?: () => Promise<void> | void }).close?.();
   }
+}
+
+async function layoutDamage(image: GeoTiffImage, fileBytes: number): Promise<string | null> {
+  const dir = image.getFileDirectory();
+  const load = async (tag: string) => (await dir.loadValue(tag as Parameters<typeof dir.loadValue>[0]).catch(() => undefined)) as ArrayLike<number> | number | undefined;
+  const tiled = image.isTiled;
+  const offsets = await load(tiled ? 'TileOffsets' : 'StripOffsets');
+  const byteCounts = await load(tiled ? 'TileByteCounts' : 'StripByteCounts');
+  if (offsets === undefined || byteCounts === undefined) return `its directory has no ${tiled ? 'tile' : 'strip'} table`;
+  const asArray = (v: ArrayLike<number> | number) => (typeof v === 'number' ? [v] : v);
+  const bits = asArray((await load('BitsPerSample')) ?? 8);
+  const samples = image.getSamplesPerPixel();
+  const planar = Number(await load('PlanarConfiguration')) === 2;
+  const bitsPerPixel = Array.from({ length: samples }, (_, i) => Number(bits[i] ?? bits[0] ?? 8)).reduce((a, b) => a + b, 0);
+  return tiffLayoutDamage({
+    fileBytes,
+    width: image.getWidth(),
+    height: image.getHeight(),
+    compression: Number((await load('Compression')) ?? 1),
+    bytesPerPixel: planar ? samples : bitsPerPixel / 8,
+    tiled,
+    blockWidth: tiled ? image.getTileWidth() : image.getWidth(),
+    blockHeight: tiled ? image.getTileHeight() : Math.min(image.getHeight(), Number((await load('RowsPerStrip')) ?? image.getHeight())),
+    offsets: asArray(offsets),
+    byteCounts: asArray(byteCounts),
+    planar,
+  });
 }
 
 type GeoTiffImage = Awaited<ReturnType<Awaited<ReturnType<typeof fromFile>>['getImage']>>;
@@ -70,15 +101,29 @@ async function readGeo(image: GeoTiffImage): Promise<GeoInfo | null> {
     ?? (Number(keys?.GTModelTypeGeoKey) === 2 || (!projected && geographic) ? ANGULAR_UNITS[Number(keys?.GeogAngularUnitsGeoKey)] ?? 'degree' : null)
     ?? (projected ? 'metre' : null);
 
+  // A transform that maps pixels nowhere (NaN, infinite, a zero pixel size) must
+  // not become map coordinates: report it and keep the numbers finite.
+  const problem = geoTransformProblem(transform);
+  if (problem) transform = transform.map((v) => (Number.isFinite(v) ? v : 0)) as GeoInfo['transform'];
+
   return {
     epsg,
     crsName: citation?.replace(/\|+$/, '').trim() ?? null,
+    problem,
     transform,
     origin: [transform[0], transform[3]],
     pixelSize: [transform[1], transform[5]],
     units,
     rasterType,
   };
+}
+
+/** Why a geotransform cannot map pixels to the map, or null when it can. */
+export function geoTransformProblem(t: GeoInfo['transform']): string | null {
+  if (t.some((v) => !Number.isFinite(v))) return 'its georeferencing holds non-numbers (NaN or infinite values)';
+  const det = t[1] * t[5] - t[2] * t[4];
+  if (!(Math.abs(det) > 0)) return 'its pixel size is zero, so every pixel maps to one point';
+  return null;
 }
 
 export { pixelToMap } from '../../common/geo';

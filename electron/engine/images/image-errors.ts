@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { IriscopeError } from '../../common/errors';
 import { fsError, isDiskFull } from '../fs/fs-errors';
+import { sniffSignature } from './integrity';
 
 export const SUPPORTED_FORMATS_HINT = 'Iriscope reads JPEG, PNG, WebP, TIFF/BigTIFF and GeoTIFF, GIF, AVIF/HEIF, SVG and JPEG 2000 files.';
 
@@ -20,6 +21,9 @@ const CORRUPT_PATTERNS = [
   /out of order/i,
   /bad (tile|strip)/i,
   /decode/i,
+  /decompress/i,
+  /was not defined/i,
+  /read error|scanline/i,
 ];
 
 /** Turns a sharp/libvips failure on `file` into a typed error the user can act on. */
@@ -30,6 +34,17 @@ export async function imageError(error: unknown, file: string): Promise<Iriscope
   const detail = error instanceof Error ? error.message : String(error);
   if (isDiskFull(error)) return fsError(error, file, 'write');
   if (/unsupported image format|no loader|is not a known file format/i.test(detail)) {
+    // The first bytes say it is an image, yet no decoder can read it: a damaged
+    // header or directory (a TIFF cut before its IFD), not a foreign format.
+    const signature = await sniffSignature(file);
+    if (signature) {
+      return new IriscopeError({
+        code: 'CORRUPT_IMAGE',
+        message: `"${name}" is damaged: it starts like a ${signature.toUpperCase()} file, but its header or directory cannot be read.`,
+        detail,
+        hint: 'The file may have been cut off while copying or downloading. Try the original again.',
+      });
+    }
     const kind = await sniffNonImage(file);
     return new IriscopeError({
       code: 'UNSUPPORTED_FORMAT',

@@ -2,16 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { ImageInfo, ImageMeta, Settings } from '../../common/contract';
 import { IriscopeError, toErrorInfo } from '../../common/errors';
+import { assertDiskFits, pyramidBytes } from '../budgets';
 import type { JobQueue } from '../jobs/job-queue';
 import { buildPyramid } from './pyramid/build-pyramid';
 import { PyramidCache } from './pyramid/pyramid-cache';
 import { PYRAMID_FORMAT_VERSION, TILE_SIZE, type PyramidRecord } from './pyramid/pyramid-format';
+import { defaultBands, needsMapping, rasterKind } from './pyramid/band-mapping';
 import { PyramidReader } from './pyramid/pyramid-reader';
 import { probeImage } from './probe-image';
 
 interface OpenImage {
   info: ImageInfo;
   key: string;
+  /** 0-based bands mapped into the pyramid, or null for a plain image. */
+  mapBands: number[] | null;
   mtimeMs: number;
   reader: PyramidReader | null;
   ready: Promise<PyramidReader>;
@@ -26,26 +30,44 @@ export class ImageStore {
   private readonly images = new Map<string, OpenImage>();
 
   constructor(
-    private readonly cache: PyramidCache,
+    readonly cache: PyramidCache,
     private readonly jobs: JobQueue,
     private readonly settings: () => Settings,
     private readonly emit: (image: ImageInfo) => void,
   ) {}
 
-  async open(file: string): Promise<ImageInfo> {
+  /**
+   * Opens an image. `bands` (1-based) chooses the bands a multispectral raster
+   * shows; 16-bit, float and multispectral TIFFs are mapped and stretched
+   * even without it (band-mapping.ts).
+   */
+  async open(file: string, options: { bands?: number[] } = {}): Promise<ImageInfo> {
     const { images } = this.settings();
     const meta = await probeImage(file, { maxMegapixels: images.maxMegapixels, verify: 'small' });
     const { mtimeMs } = await fs.stat(meta.path);
+    const mapBands = await this.bandsToMap(meta, options.bands);
+    const sameBands = (open: OpenImage) => JSON.stringify(open.mapBands) === JSON.stringify(mapBands);
     for (const open of this.images.values()) {
-      if (open.info.path === meta.path && open.mtimeMs === mtimeMs && open.info.pyramid.state !== 'failed' && open.info.pyramid.state !== 'cancelled') return structuredClone(open.info);
+      if (open.info.path === meta.path && open.mtimeMs === mtimeMs && sameBands(open) && open.info.pyramid.state !== 'failed' && open.info.pyramid.state !== 'cancelled') return structuredClone(open.info);
     }
 
-    const key = this.cache.key({ path: meta.path, bytes: meta.fileBytes, mtimeMs }, images.pyramidCompression, images.pyramidQuality);
+    const key = this.cache.key({ path: meta.path, bytes: meta.fileBytes, mtimeMs }, images.pyramidCompression, images.pyramidQuality, mapBands);
     const id = randomBytes(8).toString('hex');
     const record = await this.cache.lookup(key);
+    if (!record) {
+      // The pyramid must fit on the cache's disk: refuse now, with the numbers, rather than fill it.
+      await assertDiskFits(this.cache.dir, pyramidBytes(meta.width, meta.height, meta.bands, images.pyramidCompression), {
+        what: 'Preparing',
+        image: meta.name,
+        width: meta.width,
+        height: meta.height,
+        hint: 'Free some disk space or clear Iriscope\'s cache (Settings), then open the image again.',
+      });
+    }
     const entry: OpenImage = {
-      info: { ...meta, id, pyramid: { state: 'building', jobId: null, tileSize: TILE_SIZE, levels: [], error: null } },
+      info: { ...meta, id, pyramid: { state: 'building', jobId: null, tileSize: TILE_SIZE, levels: [], error: null, mapping: null } },
       key,
+      mapBands,
       mtimeMs,
       reader: null,
       ready: Promise.resolve(null as unknown as PyramidReader),
@@ -54,7 +76,7 @@ export class ImageStore {
 
     if (record) {
       entry.reader = this.makeReader(meta, key, record);
-      entry.info.pyramid = { state: 'ready', jobId: null, tileSize: record.tileSize, levels: record.levels, error: null };
+      entry.info.pyramid = { state: 'ready', jobId: null, tileSize: record.tileSize, levels: record.levels, error: null, mapping: shownMapping(record.mapping) };
       entry.ready = Promise.resolve(entry.reader);
       return structuredClone(entry.info);
     }
@@ -69,7 +91,7 @@ export class ImageStore {
       run: async (ctx) => {
         await fs.mkdir(this.cache.dir, { recursive: true });
         const built = await buildPyramid(
-          { source: meta.path, target: this.cache.tiffPath(key), compression: images.pyramidCompression, quality: images.pyramidQuality, grayscale, hasAlpha: meta.hasAlpha },
+          { source: meta.path, target: this.cache.tiffPath(key), compression: images.pyramidCompression, quality: images.pyramidQuality, grayscale, hasAlpha: meta.hasAlpha, mapBands },
           ctx,
         );
         const saved: PyramidRecord = {
@@ -79,6 +101,7 @@ export class ImageStore {
           tileSize: TILE_SIZE,
           bands: built.bands,
           levels: built.levels,
+          mapping: built.mapping,
           builtAt: Date.now(),
           buildMs: Date.now() - started,
           builderPeakRssBytes: built.peakRssBytes,
@@ -93,7 +116,7 @@ export class ImageStore {
     entry.ready = done.then(
       (saved) => {
         entry.reader = this.makeReader(meta, key, saved);
-        entry.info.pyramid = { state: 'ready', jobId: job.id, tileSize: saved.tileSize, levels: saved.levels, error: null };
+        entry.info.pyramid = { state: 'ready', jobId: job.id, tileSize: saved.tileSize, levels: saved.levels, error: null, mapping: shownMapping(saved.mapping) };
         this.emitIfOpen(id);
         return entry.reader;
       },
@@ -106,6 +129,21 @@ export class ImageStore {
     );
     entry.ready.catch(() => undefined);
     return structuredClone(entry.info);
+  }
+
+  /** The 0-based bands to map for this image and request, or null when libvips shows it as it is. */
+  private async bandsToMap(meta: ImageMeta, requested: number[] | undefined): Promise<number[] | null> {
+    if (requested?.length) {
+      const missing = requested.find((b) => b > meta.bands);
+      if (missing !== undefined) {
+        throw new IriscopeError({ code: 'BAD_REQUEST', message: `"${meta.name}" has ${meta.bands} band${meta.bands === 1 ? '' : 's'}: there is no band ${missing}.`, hint: `Choose bands from 1 to ${meta.bands}.` });
+      }
+      if (meta.format !== 'tiff') throw new IriscopeError({ code: 'BAD_REQUEST', message: `Bands can be chosen for TIFF rasters; "${meta.name}" is ${meta.format.toUpperCase()}.` });
+      return requested.map((b) => b - 1);
+    }
+    if (meta.format !== 'tiff') return null;
+    const kind = await rasterKind(meta.path).catch(() => null);
+    return needsMapping(kind, null) ? defaultBands(kind!.bands) : null;
   }
 
   get(id: string): ImageInfo {
@@ -168,3 +206,8 @@ export class ImageStore {
 }
 
 export type { ImageMeta };
+
+/** A pyramid's band mapping as the contract shows it (1-based bands). */
+function shownMapping(mapping: PyramidRecord['mapping'] | undefined): ImageInfo['pyramid']['mapping'] {
+  return mapping ? { bands: mapping.bands.map((b) => b + 1), stretch: mapping.stretch } : null;
+}

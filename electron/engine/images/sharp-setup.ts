@@ -17,10 +17,12 @@ export function configureSharp(): typeof sharp {
 /**
  * Input options for files the user opens. The pixel limit is enforced by
  * our own check (with a clear message) before decoding, so sharp's is off;
- * geospatial rasters may carry many bands.
+ * geospatial rasters may carry many bands. Decoding fails on any decoder
+ * error (`failOn: 'error'`): with 'truncated', libtiff's read errors on
+ * missing strips pass and the missing part comes out black.
  */
 export function inputOptions(extra: SharpOptions = {}): SharpOptions {
-  return { limitInputPixels: false, limitInputChannels: 64, failOn: 'truncated', ...extra };
+  return { limitInputPixels: false, limitInputChannels: 64, failOn: 'error', ...extra };
 }
 
 export function openImageFile(file: string, extra: SharpOptions = {}): Sharp {

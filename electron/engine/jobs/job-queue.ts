@@ -32,6 +32,8 @@ interface Entry {
   lastEmit: number;
   /** Stage of the last emitted update (see `stageOf`). */
   lastStage: string | null;
+  /** The job's own work, until it has settled (a hard-cancelled job may still be unwinding). */
+  work: Promise<unknown> | null;
 }
 
 const KEEP_FINISHED = 50;
@@ -98,7 +100,7 @@ export class JobQueue {
       startedAt: null,
       finishedAt: null,
     };
-    const entry: Entry = { info, spec: spec as JobSpec<unknown>, controller: new AbortController(), stoppers: [], resolve, reject, lastEmit: 0, lastStage: null };
+    const entry: Entry = { info, spec: spec as JobSpec<unknown>, controller: new AbortController(), stoppers: [], resolve, reject, lastEmit: 0, lastStage: null, work: null };
     this.entries.set(info.id, entry);
     this.emit(entry);
     this.pump();
@@ -148,6 +150,23 @@ export class JobQueue {
     for (const id of this.entries.keys()) this.cancel(id, true);
   }
 
+  /**
+   * Resolves once every job's own work has settled (cleanup included: a
+   * hard-cancelled job reports at once, but its temporary files go when its
+   * work unwinds), or after `timeoutMs`. Returns whether everything settled.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const work = [...this.entries.values()].map((e) => e.work).filter((w): w is Promise<unknown> => w !== null);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const settled = Promise.allSettled(work).then(() => true as const);
+    try {
+      return await Promise.race([settled, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private pump(): void {
     for (const entry of this.entries.values()) {
       if (entry.info.state !== 'queued') continue;
@@ -178,8 +197,9 @@ export class JobQueue {
         entry.stoppers.push(stop);
       },
     };
-    Promise.resolve()
-      .then(() => entry.spec.run(ctx))
+    const work = Promise.resolve().then(() => entry.spec.run(ctx));
+    entry.work = work.then(() => undefined, () => undefined).finally(() => (entry.work = null));
+    work
       .then(
         (value) => {
           if (entry.controller.signal.aborted) this.finish(entry, 'cancelled', cancelledError(entry.info.title));

@@ -181,8 +181,8 @@ export function DetectPanel({ image, viewer }: { image: ImageInfo; viewer: RefOb
                   className="button small"
                   onClick={() => void startExport(e.format)}
                   data-testid={`detect-export-${e.format}`}
-                  disabled={exporting !== null || (e.format === 'geojson' && !image.geo)}
-                  title={e.format === 'geojson' && !image.geo ? 'The image has no georeferencing' : undefined}
+                  disabled={exporting !== null || (e.format === 'geojson' && (!image.geo || image.geo.problem !== null))}
+                  title={e.format === 'geojson' && !image.geo ? 'The image has no georeferencing' : e.format === 'geojson' && image.geo?.problem ? `Unusable georeferencing: ${image.geo.problem}` : undefined}
                 >
                   {e.label}
                 </button>

@@ -28,6 +28,8 @@ interface AppState {
 
   init(): Promise<void>;
   openPaths(paths: string[]): Promise<void>;
+  /** Opens a raster again with other bands shown (multispectral TIFFs); 1-based. */
+  openWithBands(path: string, bands: number[]): Promise<void>;
   openFiles(files: File[]): Promise<void>;
   closeImage(id: string): Promise<void>;
   activate(id: string): void;
@@ -84,6 +86,14 @@ export const useApp = create<AppState>((set, get) => ({
       }
     }
     void api.getSettings().then((settings) => set({ settings }), () => undefined);
+  },
+
+  async openWithBands(path, bands) {
+    try {
+      addImage(await api.openImage({ path, bands }));
+    } catch (error) {
+      get().notify(error, `Showing bands ${bands.join(', ')} of "${baseName(path)}"`);
+    }
   },
 
   async openFiles(files) {

@@ -3,11 +3,12 @@ import { forkChild } from '../../child-entry';
 import { writeAtomically } from '../../fs/atomic-write';
 import type { JobContext } from '../../jobs/job-queue';
 import { imageError } from '../image-errors';
-import type { BuilderMessage, PyramidBuildRequest } from './pyramid-format';
+import type { BuilderMessage, DisplayMapping, PyramidBuildRequest } from './pyramid-format';
 
 export interface BuiltPyramid {
   levels: Array<{ width: number; height: number }>;
   bands: number;
+  mapping: DisplayMapping | null;
   peakRssBytes: number;
 }
 
@@ -45,7 +46,7 @@ function runBuilder(request: PyramidBuildRequest, ctx: JobContext): Promise<Buil
 
     child.on('message', (message: BuilderMessage) => {
       if (message.type === 'progress') ctx.progress(message.fraction, message.message);
-      else if (message.type === 'done') result = { levels: message.levels, bands: message.bands, peakRssBytes: message.peakRssBytes };
+      else if (message.type === 'done') result = { levels: message.levels, bands: message.bands, mapping: message.mapping, peakRssBytes: message.peakRssBytes };
       else if (message.type === 'error') failure = message;
     });
     child.on('error', (error) => settle(() => reject(error)));

@@ -4,10 +4,13 @@
  * mid-write) and so a decoder crash on a hostile file cannot take the engine
  * down. Progress comes from how far libvips has read into the source file.
  */
+import { randomBytes } from 'node:crypto';
 import { promises as fs, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import path from 'node:path';
 import sharp from 'sharp';
 import { inputOptions } from '../sharp-setup';
-import type { BuilderMessage, PyramidBuildRequest } from './pyramid-format';
+import { planMapping, writeMapped } from './band-mapping';
+import type { BuilderMessage, DisplayMapping, PyramidBuildRequest } from './pyramid-format';
 import { TILE_SIZE } from './pyramid-format';
 
 function send(message: BuilderMessage): Promise<void> {
@@ -56,10 +59,29 @@ async function build(request: PyramidBuildRequest): Promise<void> {
       void send({ type: 'progress', fraction: 0.95 * fraction, message: `Reading source: ${Math.round(fraction * 100)}%` });
     }
   }, 250);
+  let mapping: DisplayMapping | null = null;
+  let mapped: string | null = null;
   try {
-    let image = sharp(source, inputOptions({ sequentialRead: true })).autoOrient();
-    if (request.hasAlpha) image = image.flatten({ background: '#ffffff' });
-    image = image.toColourspace(request.grayscale ? 'b-w' : 'srgb');
+    let image;
+    if (request.mapBands) {
+      // Multispectral, 16-bit or float: chosen bands, stretched, through an 8-bit PNG (band-mapping.ts).
+      clearInterval(timer);
+      void send({ type: 'progress', fraction: 0, message: 'Measuring the bands' });
+      mapping = await planMapping(source, request.mapBands);
+      mapped = path.join(path.dirname(request.target), `.${path.basename(request.target)}-mapped.${process.pid}.${randomBytes(4).toString('hex')}.partial`);
+      let lastSent = 0;
+      await writeMapped(source, mapped, mapping, (done, total) => {
+        if (Date.now() - lastSent < 250 && done < total) return;
+        lastSent = Date.now();
+        void send({ type: 'progress', fraction: 0.7 * (done / total), message: `Mapping bands: ${Math.round((100 * done) / total)}%` });
+      });
+      void send({ type: 'progress', fraction: 0.7, message: 'Building pyramid…' });
+      image = sharp(mapped, inputOptions({ sequentialRead: true })).toColourspace(mapping.bands.length === 1 ? 'b-w' : 'srgb');
+    } else {
+      image = sharp(source, inputOptions({ sequentialRead: true })).autoOrient();
+      if (request.hasAlpha) image = image.flatten({ background: '#ffffff' });
+      image = image.toColourspace(request.grayscale ? 'b-w' : 'srgb');
+    }
     await image
       .tiff({
         tile: true,
@@ -73,6 +95,7 @@ async function build(request: PyramidBuildRequest): Promise<void> {
       .toFile(request.target);
   } finally {
     clearInterval(timer);
+    if (mapped) await fs.rm(mapped, { force: true });
   }
   await send({ type: 'progress', fraction: 0.97, message: 'Reading levels' });
   const first = await sharp(request.target, { limitInputPixels: false }).metadata();
@@ -81,8 +104,12 @@ async function build(request: PyramidBuildRequest): Promise<void> {
     const meta = await sharp(request.target, { limitInputPixels: false, page }).metadata();
     levels.push({ width: meta.width, height: meta.height });
   }
-  await send({ type: 'done', levels, bands: first.channels, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
+  await send({ type: 'done', levels, bands: first.channels, mapping, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
 }
+
+// The builder dies with the engine: when the parent goes (killed, crashed,
+// exited) the IPC channel closes, and an orphan must not go on writing.
+process.once('disconnect', () => process.exit(1));
 
 process.once('message', (request: PyramidBuildRequest) => {
   build(request).then(

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { PyramidCompression, PyramidRecord } from './pyramid-format';
 import { PYRAMID_FORMAT_VERSION } from './pyramid-format';
 import { writeFileAtomic } from '../../fs/atomic-write';
+import { partialOwner, processAlive } from '../../fs/stale-files';
 
 /**
  * Where pyramids live: `<cache>/pyramids/<key>.tif` and `<key>.json`. The key
@@ -18,9 +19,9 @@ export class PyramidCache {
     this.dir = path.join(cacheDir, 'pyramids');
   }
 
-  key(source: { path: string; bytes: number; mtimeMs: number }, compression: PyramidCompression, quality: number): string {
+  key(source: { path: string; bytes: number; mtimeMs: number }, compression: PyramidCompression, quality: number, mapBands: number[] | null = null): string {
     return createHash('sha256')
-      .update(JSON.stringify([PYRAMID_FORMAT_VERSION, source.path, source.bytes, Math.round(source.mtimeMs), compression, quality]))
+      .update(JSON.stringify([PYRAMID_FORMAT_VERSION, source.path, source.bytes, Math.round(source.mtimeMs), compression, quality, ...(mapBands ? [mapBands] : [])]))
       .digest('hex')
       .slice(0, 32);
   }
@@ -49,6 +50,32 @@ export class PyramidCache {
 
   async save(key: string, record: PyramidRecord): Promise<void> {
     await writeFileAtomic(this.recordPath(key), JSON.stringify(record));
+  }
+
+  /**
+   * Removes what a killed or crashed process left: `.partial` files of the
+   * atomic writer whose process is gone (their names carry its pid), and
+   * records or TIFFs without their other half. Run when an engine starts.
+   */
+  async sweep(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch {
+      return [];
+    }
+    const removed: string[] = [];
+    const present = new Set(names);
+    for (const name of names) {
+      const pid = partialOwner(name);
+      const orphanPartial = pid !== null && !processAlive(pid);
+      const halfPyramid = (name.endsWith('.tif') && !present.has(`${name.slice(0, -4)}.json`)) || (name.endsWith('.json') && !present.has(`${name.slice(0, -5)}.tif`));
+      if (orphanPartial || (pid === null && halfPyramid)) {
+        await fs.rm(path.join(this.dir, name), { force: true, recursive: true }).catch(() => undefined);
+        removed.push(name);
+      }
+    }
+    return removed;
   }
 
   /** Removes least recently used pyramids until the cache fits its size budget. */
@@ -82,3 +109,4 @@ export class PyramidCache {
     }
   }
 }
+

@@ -4,10 +4,16 @@
  * level halved) plus a small JSON record beside it. Shared by the builder
  * (a child process) and the reader (the engine).
  */
-export const PYRAMID_FORMAT_VERSION = 1;
+export const PYRAMID_FORMAT_VERSION = 2;
 export const TILE_SIZE = 256;
 
 export type PyramidCompression = 'jpeg' | 'deflate';
+
+/** How source bands become the pyramid's gray or RGB (see band-mapping.ts); 0-based bands. */
+export interface DisplayMapping {
+  bands: number[];
+  stretch: Array<{ low: number; high: number }>;
+}
 
 export interface PyramidBuildRequest {
   source: string;
@@ -17,6 +23,8 @@ export interface PyramidBuildRequest {
   /** Keep one band for grayscale sources (colorization reads it as L). */
   grayscale: boolean;
   hasAlpha: boolean;
+  /** Map bands (multispectral, 16-bit, float TIFFs): these 0-based bands, stretched; null for plain images. */
+  mapBands: number[] | null;
 }
 
 export interface PyramidRecord {
@@ -26,6 +34,8 @@ export interface PyramidRecord {
   tileSize: number;
   bands: number;
   levels: Array<{ width: number; height: number }>;
+  /** The band mapping the pyramid was built with, or null. */
+  mapping: DisplayMapping | null;
   builtAt: number;
   buildMs: number;
   /** Peak memory of the builder process (bytes), for the benchmark and bug reports. */
@@ -36,5 +46,5 @@ export interface PyramidRecord {
 /** Messages from the builder process to the engine. */
 export type BuilderMessage =
   | { type: 'progress'; fraction: number | null; message: string }
-  | { type: 'done'; levels: Array<{ width: number; height: number }>; bands: number; peakRssBytes: number }
+  | { type: 'done'; levels: Array<{ width: number; height: number }>; bands: number; mapping: DisplayMapping | null; peakRssBytes: number }
   | { type: 'error'; message: string; code?: string };

@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { IriscopeError } from '../../../common/errors';
 import type { Sharp } from 'sharp';
+import { imageError } from '../image-errors';
 import { configureSharp, openImageFile } from '../sharp-setup';
 
 export interface Region {
@@ -75,7 +78,8 @@ export class PyramidReader {
     const tile = await openImageFile(this.tiffPath, { page: level })
       .extract({ left, top, width: Math.min(size, width - left), height: Math.min(size, height - top) })
       .jpeg({ quality: 85 })
-      .toBuffer();
+      .toBuffer()
+      .catch((error: unknown) => this.readFailed(error, this.tiffPath));
     tileCache.set(key, tile);
     return tile;
   }
@@ -88,7 +92,7 @@ export class PyramidReader {
   async readRegion(region: Region, output?: { width: number; height: number }): Promise<RawImage> {
     const plan = this.plan(region, output);
     if (!plan.read) return blank(plan);
-    return this.finish(plan, openImageFile(plan.file, plan.page === null ? {} : { page: plan.page }).extract(plan.read));
+    return this.finish(plan, openImageFile(plan.file, plan.page === null ? {} : { page: plan.page }).extract(plan.read)).catch((error: unknown) => this.readFailed(error, plan.file));
   }
 
   /**
@@ -138,11 +142,31 @@ export class PyramidReader {
         .extract({ left, top, width: Math.min(BLOCK, this.width - left), height: Math.min(BLOCK, this.height - top) })
         .raw()
         .toBuffer({ resolveWithObject: true })
-        .then(({ data, info }) => ({ data, width: info.width, height: info.height, channels: info.channels }));
+        .then(({ data, info }) => ({ data, width: info.width, height: info.height, channels: info.channels }), (error: unknown) => this.readFailed(error, file));
       pending.catch(() => blockCache.delete(key));
       blockCache.set(key, pending);
     }
     return pending;
+  }
+
+  /**
+   * A read that failed, as a typed error naming the real cause: the original
+   * or the pyramid was deleted or moved while open (FILE_NOT_FOUND), or its
+   * data is damaged (CORRUPT_IMAGE, from the decoder's message).
+   */
+  private async readFailed(error: unknown, file: string): Promise<never> {
+    if (!existsSync(file)) {
+      const original = file === this.fullResSource;
+      throw new IriscopeError({
+        code: 'FILE_NOT_FOUND',
+        message: original
+          ? `"${path.basename(file)}" was moved or deleted while Iriscope was reading it.`
+          : 'The prepared copy of this image was removed from the cache while it was open.',
+        detail: `${file}: ${error instanceof Error ? error.message : String(error)}`,
+        hint: original ? 'Put the file back, or open it again from its new place.' : 'Close the image and open it again (it will be prepared anew).',
+      });
+    }
+    throw await imageError(error, file);
   }
 
   /** Which level and pixels a region read needs, and how they are scaled and padded into the output. */

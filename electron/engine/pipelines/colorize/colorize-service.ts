@@ -14,8 +14,10 @@ import type { ApiInput, ApiOutput, JobInfo, Settings } from '../../../common/con
 import type { Colorization, ColorizeExportFormat, Colorizer } from '../../../common/colorize-contract';
 import { COLORIZE_DEFAULT_SAMPLES, COLORIZE_DEFAULT_TEMPERATURE } from '../../../common/colorize-contract';
 import { IriscopeError, cancelledError } from '../../../common/errors';
+import { assertDiskFits, colorizeBytes } from '../../budgets';
 import { writeAtomically } from '../../fs/atomic-write';
 import { fsError } from '../../fs/fs-errors';
+import { processAlive } from '../../fs/stale-files';
 import type { ImageStore } from '../../images/image-store';
 import type { PyramidCache } from '../../images/pyramid/pyramid-cache';
 import { PYRAMID_FORMAT_VERSION, TILE_SIZE, type PyramidRecord } from '../../images/pyramid/pyramid-format';
@@ -26,7 +28,7 @@ import { checkExportTarget } from '../faces/export-faces';
 import {
   coefficientsFor,
   encodePyramid,
-  encodeVips,
+  encodeRendered,
   exportMetadata,
   formatFor,
   picSessions,
@@ -36,7 +38,7 @@ import {
   renderFullResolution,
   renderSmall,
   samplePhoto,
-  tempVipsPath,
+  tempRenderPath,
   thumbnailOf,
   type OutputFormat,
   type SampledPhoto,
@@ -55,8 +57,9 @@ interface Gallery {
   dirs: string[];
 }
 
-/** Disk budget for the temporary full-resolution `.v` files rendered at once. */
+/** Disk for the temporary full-resolution renders made at once (more samples are rendered in turns). */
 const RENDER_DISK_BUDGET = 1.5e9;
+const samplesAtOnce = (width: number, height: number) => Math.max(1, Math.floor(RENDER_DISK_BUDGET / (width * height * 3)));
 
 export class ColorizeService {
   private readonly galleries = new Map<string, Gallery>();
@@ -120,6 +123,14 @@ export class ColorizeService {
     const reader = await this.images.whenReady(imageId);
     ctx.throwIfCancelled();
     await this.cleanStale();
+    const { pyramidCompression: compression } = this.settings().images;
+    await assertDiskFits(this.root, colorizeBytes(reader.width, reader.height, params.samples, samplesAtOnce(reader.width, reader.height), compression), {
+      what: `Colorizing ${params.samples} sample${params.samples === 1 ? '' : 's'} of`,
+      image: name,
+      width: reader.width,
+      height: reader.height,
+      hint: 'Free some disk space, ask for fewer samples, or colorize a smaller copy of the photo. Nothing was written.',
+    });
     ctx.progress(0, 'Loading the colorization model');
     const sessions = await picSessions(this.models, cfg);
     ctx.progress(0.02, 'Sampling colours');
@@ -144,11 +155,11 @@ export class ColorizeService {
       const coefficients = photo.grids.map((grid) => coefficientsFor(photo, grid));
       const thumbnails: string[] = [];
       const levels: Array<Array<{ width: number; height: number }>> = [];
-      const group = Math.max(1, Math.floor(RENDER_DISK_BUDGET / (reader.width * reader.height * 3)));
+      const group = samplesAtOnce(reader.width, reader.height);
       const N = params.samples;
       for (let first = 0; first < N; first += group) {
         const members = Array.from({ length: Math.min(group, N - first) }, (_, i) => first + i);
-        const vFiles = members.map((n) => tempVipsPath(partial, `sample-${n}`));
+        const vFiles = members.map((n) => tempRenderPath(partial, `sample-${n}`));
         const share = (count: number) => count / N;
         const base = 0.32 + 0.68 * share(first);
         try {
@@ -238,6 +249,7 @@ export class ColorizeService {
       tileSize: TILE_SIZE,
       bands: 3,
       levels,
+      mapping: null,
       builtAt: Date.now(),
       buildMs: 0,
       lastUsed: Date.now(),
@@ -288,7 +300,7 @@ export class ColorizeService {
     this.cleaned ??= (async () => {
       const names = await fs.readdir(this.root).catch(() => [] as string[]);
       for (const name of names) {
-        const pid = /^[a-z0-9]+-[0-9a-f]{8}\.(\d+)(\.partial)?$/.exec(name)?.[1] ?? /^\..*\.(\d+)\.[a-z0-9]+\.v$/.exec(name)?.[1];
+        const pid = /^[a-z0-9]+-[0-9a-f]{8}\.(\d+)(\.partial)?$/.exec(name)?.[1] ?? /^\..*\.(\d+)\.[a-z0-9]+\.(v|render\.png)$/.exec(name)?.[1];
         if (pid && !processAlive(Number(pid))) await removeQuietly(path.join(this.root, name));
       }
     })();
@@ -306,12 +318,13 @@ export class ColorizeService {
     const format: OutputFormat = input.format ?? formatFromExtension(target) ?? formatFor(image.format);
     const reader = await this.images.whenReady(input.imageId);
     await fs.mkdir(this.root, { recursive: true });
+    await assertDiskFits(this.root, reader.width * reader.height * 3, { what: 'Exporting a colorization of', image: image.name, width: reader.width, height: reader.height });
     const metadata = await exportMetadata(image.path);
     await writeAtomically(target, async (temp) => {
-      const vFile = tempVipsPath(this.root, 'export');
+      const vFile = tempRenderPath(this.root, 'export');
       try {
         await renderFullResolution(reader, [coefficientsFor(gallery.photo, grid)], [vFile], { metadata });
-        await encodeVips(vFile, temp, format);
+        await encodeRendered(vFile, temp, format);
       } finally {
         await removeQuietly(vFile);
       }
@@ -331,12 +344,13 @@ export class ColorizeService {
   ): Promise<void> {
     await fs.mkdir(this.root, { recursive: true });
     await this.cleanStale();
+    const group = samplesAtOnce(reader.width, reader.height);
+    await assertDiskFits(this.root, Math.min(group, targets.length) * reader.width * reader.height * 3, { what: 'Colorizing', image: path.basename(original), width: reader.width, height: reader.height });
     const metadata = await exportMetadata(original);
     const coefficients = photo.grids.map((grid) => coefficientsFor(photo, grid));
-    const group = Math.max(1, Math.floor(RENDER_DISK_BUDGET / (reader.width * reader.height * 3)));
     for (let first = 0; first < targets.length; first += group) {
       const members = Array.from({ length: Math.min(group, targets.length - first) }, (_, i) => first + i);
-      const vFiles = members.map((n) => tempVipsPath(this.root, `sample-${n}`));
+      const vFiles = members.map((n) => tempRenderPath(this.root, `sample-${n}`));
       try {
         await renderFullResolution(reader, members.map((n) => coefficients[n]), vFiles, {
           signal: ctx?.signal,
@@ -345,22 +359,12 @@ export class ColorizeService {
         });
         for (const [i, n] of members.entries()) {
           if (ctx?.signal.aborted) throw cancelledError('Colorizing');
-          await writeAtomically(targets[n], (temp) => encodeVips(vFiles[i], temp, format));
+          await writeAtomically(targets[n], (temp) => encodeRendered(vFiles[i], temp, format));
         }
       } finally {
         await removeQuietly(...vFiles);
       }
     }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

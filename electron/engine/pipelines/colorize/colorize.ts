@@ -11,8 +11,9 @@
  *   4. the full-resolution join runs strip by strip over the pyramid's
  *      full-resolution level: each strip's L is read once, turned into every
  *      sample's ab (A↑·L + B↑), joined with that same L, converted to sRGB
- *      and appended to one `.v` file per sample (vips-file.ts); sharp then
- *      encodes those files without ever holding a whole float image.
+ *      and appended to one PNG per sample (png-stream-writer.ts); sharp then
+ *      reads those files back sequentially to encode JPEG, PNG, TIFF or a
+ *      viewer pyramid, without ever holding a whole image.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -25,7 +26,7 @@ import { applyGuided, fullResPlan, guidedCoefficients, workingSize, type GuidedC
 import { fyabToSrgb8, labToSrgb8, lToFy, rawToL } from './lab';
 import type { PicConfig } from './pic-model';
 import { embedL, sampleCached, type Embedded, type PicSessions } from './pic-sampler';
-import { VipsFileWriter, srgbIccProfile, type VipsMetadata } from './vips-file';
+import { PngStreamWriter } from '../../images/png-stream-writer';
 
 export interface ColorizeParams {
   samples: number;
@@ -122,16 +123,17 @@ export async function renderFullResolution(
   reader: PyramidReader,
   coefficients: GuidedCoefficients[],
   targets: string[],
-  options: { signal?: AbortSignal; onProgress?: (fraction: number) => void; metadata?: VipsMetadata } = {},
+  options: { signal?: AbortSignal; onProgress?: (fraction: number) => void; metadata?: RenderMetadata } = {},
 ): Promise<void> {
   const W = reader.width;
   const H = reader.height;
   const rows = stripRows(W, H);
   const plan = fullResPlan(coefficients[0], W, H);
-  const writers: VipsFileWriter[] = [];
+  const writers: PngStreamWriter[] = [];
   let finished = false;
   try {
-    for (const target of targets) writers.push(await VipsFileWriter.create(target, W, H, 3));
+    const { exif, xmp, icc } = options.metadata ?? {};
+    for (const target of targets) writers.push(await PngStreamWriter.create(target, { width: W, height: H, bands: 3, exif, xmp, icc }));
     const L = new Float32Array(W * rows);
     const a = new Float32Array(W * rows);
     const b = new Float32Array(W * rows);
@@ -151,7 +153,7 @@ export async function renderFullResolution(
       }
       options.onProgress?.(Math.min(1, (y0 + n) / H));
     }
-    for (const writer of writers) await writer.finish(options.metadata ?? {});
+    for (const writer of writers) await writer.finish();
     finished = true;
   } finally {
     if (!finished) for (const writer of writers) await writer.abandon();
@@ -170,26 +172,50 @@ export function formatFor(sourceFormat: string): OutputFormat {
   return 'png';
 }
 
+/** What a rendered sample carries into its exports: the original's EXIF and XMP, and an sRGB profile. */
+export interface RenderMetadata {
+  exif?: Buffer;
+  xmp?: Buffer;
+  icc?: Buffer;
+}
+
 /**
- * EXIF and XMP of the original for an export (orientation reset to 1: the
+ * EXIF and XMP of the original for an export (orientation set to 1: the
  * pixels are upright), and an sRGB ICC profile: the colorized pixels are
  * sRGB whatever the original's profile was (gray, CMYK and wide-gamut
  * sources are converted to sRGB when their pyramid is built).
  */
-export async function exportMetadata(original: string): Promise<VipsMetadata & { hadIcc: boolean }> {
+export async function exportMetadata(original: string): Promise<RenderMetadata & { hadIcc: boolean }> {
   const meta = await openImageFile(original).metadata().catch(() => null);
-  return { exif: meta?.exif, xmp: meta?.xmp, icc: await srgbIccProfile(), orientation: 1, hadIcc: Boolean(meta?.icc) };
+  let exif = meta?.exif;
+  if (exif && meta?.orientation && meta.orientation !== 1) {
+    // libvips rewrites the orientation tag of the EXIF it writes: a 1×1 copy yields the blob with 1.
+    exif = await openImageFile(original).resize(1, 1).keepExif().withMetadata({ orientation: 1 }).jpeg().toBuffer().then((b) => sharp(b).metadata()).then((m) => m.exif).catch(() => undefined);
+  }
+  return { exif, xmp: meta?.xmp, icc: await srgbIccProfile(), hadIcc: Boolean(meta?.icc) };
+}
+
+let srgbProfile: Promise<Buffer> | null = null;
+/** The sRGB ICC profile libvips ships, as bytes (attached to colour outputs). */
+export function srgbIccProfile(): Promise<Buffer> {
+  srgbProfile ??= sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } })
+    .withIccProfile('srgb')
+    .png()
+    .toBuffer()
+    .then(async (png) => (await sharp(png).metadata()).icc as Buffer);
+  return srgbProfile;
 }
 
 /**
- * Encodes a rendered `.v` file to `target` (the caller makes it atomic).
- * JPEG is written without Huffman optimisation: optimising makes libjpeg
- * buffer every DCT coefficient of the image (140 MB at 12 Mpx, 4:4:4) for
- * about 10% smaller files; without it the encoder streams. WebP encodes
- * the whole picture at once (and is limited to 16,383 px a side).
+ * Encodes a rendered sample (a PNG from renderFullResolution, read
+ * sequentially) to `target` (the caller makes it atomic), keeping its EXIF,
+ * XMP and profile. JPEG is written without Huffman optimisation: optimising
+ * makes libjpeg buffer every DCT coefficient of the image (140 MB at 12 Mpx,
+ * 4:4:4) for about 10% smaller files; without it the encoder streams. WebP
+ * encodes the whole picture at once (and is limited to 16,383 px a side).
  */
-export async function encodeVips(vFile: string, target: string, format: OutputFormat): Promise<void> {
-  let image = sharp(vFile, { limitInputPixels: false, sequentialRead: true }).keepExif().keepIccProfile().keepXmp();
+export async function encodeRendered(rendered: string, target: string, format: OutputFormat): Promise<void> {
+  let image = sharp(rendered, { limitInputPixels: false, sequentialRead: true }).keepExif().keepIccProfile().keepXmp();
   if (format === 'jpeg') image = image.jpeg({ quality: 92, chromaSubsampling: '4:4:4', optimiseCoding: false });
   else if (format === 'png') image = image.png({ compressionLevel: 6 });
   else if (format === 'webp') image = image.webp({ quality: 92 });
@@ -197,9 +223,9 @@ export async function encodeVips(vFile: string, target: string, format: OutputFo
   await image.toFile(target);
 }
 
-/** A viewer pyramid (tiled, multi-page TIFF, as the pyramid builder writes) of a rendered `.v` file. */
-export async function encodePyramid(vFile: string, target: string, compression: 'jpeg' | 'deflate', quality: number): Promise<Array<{ width: number; height: number }>> {
-  await sharp(vFile, { limitInputPixels: false, sequentialRead: true })
+/** A viewer pyramid (tiled, multi-page TIFF, as the pyramid builder writes) of a rendered sample. */
+export async function encodePyramid(rendered: string, target: string, compression: 'jpeg' | 'deflate', quality: number): Promise<Array<{ width: number; height: number }>> {
+  await sharp(rendered, { limitInputPixels: false, sequentialRead: true })
     .tiff({ tile: true, tileWidth: 256, tileHeight: 256, pyramid: true, compression, quality, predictor: compression === 'deflate' ? 'horizontal' : 'none' })
     .toFile(target);
   const first = await sharp(target, { limitInputPixels: false }).metadata();
@@ -211,9 +237,9 @@ export async function encodePyramid(vFile: string, target: string, compression: 
   return levels;
 }
 
-/** A small JPEG data URL of a rendered `.v` file (gallery card). */
-export async function thumbnailOf(vFile: string, size = 320): Promise<string> {
-  const jpeg = await sharp(vFile, { limitInputPixels: false }).resize(size, size, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 82 }).toBuffer();
+/** A small JPEG data URL of a rendered sample (gallery card), read sequentially. */
+export async function thumbnailOf(rendered: string, size = 320): Promise<string> {
+  const jpeg = await sharp(rendered, { limitInputPixels: false, sequentialRead: true }).resize(size, size, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 82 }).toBuffer();
   return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
 }
 
@@ -239,6 +265,7 @@ export async function removeQuietly(...files: string[]): Promise<void> {
   for (const file of files) await fs.rm(file, { force: true, recursive: true }).catch(() => undefined);
 }
 
-export function tempVipsPath(dir: string, name: string): string {
-  return path.join(dir, `.${name}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.v`);
+/** A temporary rendered sample: `.<name>.<pid>.<random>.render.png` (swept when its process is gone). */
+export function tempRenderPath(dir: string, name: string): string {
+  return path.join(dir, `.${name}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.render.png`);
 }

@@ -93,7 +93,8 @@ function csvField(value: unknown): string {
 }
 
 export function toCsv(image: ExportImage, dets: Detection[]): string {
-  const geo = image.geo;
+  // Broken georeferencing (NaN or zero pixel size) gives no map columns rather than nonsense ones.
+  const geo = image.geo && !image.geo.problem ? image.geo : null;
   const header = ['id', 'x', 'y', 'width', 'height', 'score', 'class_id', 'class', 'stage', 'crop', ...(geo ? ['center_x_map', 'center_y_map', 'crs'] : [])];
   const rows = dets.map((d) => {
     const [x, y, w, h] = d.box;
@@ -114,6 +115,13 @@ export function toGeoJson(image: ExportImage, result: DetectResult, dets: Detect
       code: 'BAD_REQUEST',
       message: `"${image.name}" has no georeferencing, so its detections have no map coordinates for GeoJSON.`,
       hint: 'Export COCO, YOLO or CSV (pixel coordinates), or use a GeoTIFF with georeferencing.',
+    });
+  }
+  if (geo.problem) {
+    throw new IriscopeError({
+      code: 'BAD_REQUEST',
+      message: `"${image.name}" has unusable georeferencing (${geo.problem}), so its detections have no map coordinates for GeoJSON.`,
+      hint: 'Export COCO, YOLO or CSV (pixel coordinates), or fix the file\'s georeferencing (e.g. with gdal_edit.py -a_ullr).',
     });
   }
   const wgs84 = geo.epsg === 4326;

@@ -290,7 +290,7 @@ describe('a very large photo', () => {
     expect([info.width, info.height]).toEqual([7760, 5160]);
     // Process memory of its own (not file pages libvips maps while encoding, which the kernel can
     // drop at will). Holding the two samples whole, even as 8-bit RGB (2 × 120 MB), let alone as
-    // one float channel (160 MB), would exceed this: the join runs strip by strip through .v files.
+    // one float channel (160 MB), would exceed this: the join runs strip by strip through streamed PNGs.
     console.log(`40 Mpx, 2 samples: peak growth of anonymous memory ${((peak - base) / 2 ** 20).toFixed(0)} MB`);
     expect(peak - base).toBeLessThan(150 * 2 ** 20);
     // Colour over the whole photo (read from the sample's own pyramid), and the photo's L in a full-resolution strip.
