@@ -19,8 +19,9 @@ import path from 'node:path';
 import { IriscopeError } from '../common/errors';
 
 export const MEMORY_BUDGET_BYTES = 1.5 * 1024 ** 3;
-/** Free space always left on a disk Iriscope writes to (the system and other programs need it). */
+/** Free space always left on a disk Iriscope writes to (the system and other programs need it): 512 MB, or 5% of a small disk. */
 export const DISK_RESERVE_BYTES = 512 * 1024 ** 2;
+const reserveFor = (totalBytes: number) => Math.min(DISK_RESERVE_BYTES, 0.05 * totalBytes);
 
 /** Bytes of the viewer pyramid of a width × height image with `bands` bands. */
 export function pyramidBytes(width: number, height: number, bands: number, compression: 'jpeg' | 'deflate'): number {
@@ -32,13 +33,13 @@ export function colorizeBytes(width: number, height: number, samples: number, at
   return Math.min(samples, atOnce) * width * height * 3 + samples * pyramidBytes(width, height, 3, compression);
 }
 
-/** Free bytes for an unprivileged writer on the disk holding `dir` (its nearest existing ancestor). */
-export async function freeBytes(dir: string): Promise<number | null> {
+/** Free and total bytes (for an unprivileged writer) of the disk holding `dir` (its nearest existing ancestor). */
+export async function diskSpace(dir: string): Promise<{ free: number; total: number } | null> {
   let at = path.resolve(dir);
   for (;;) {
     try {
       const stat = await fs.statfs(at);
-      return stat.bavail * stat.bsize;
+      return { free: stat.bavail * stat.bsize, total: stat.blocks * stat.bsize };
     } catch {
       const parent = path.dirname(at);
       if (parent === at) return null;
@@ -52,11 +53,14 @@ export async function freeBytes(dir: string): Promise<number | null> {
  * `dir` (less the reserve), with IMAGE_TOO_LARGE_FOR_TASK and the numbers.
  */
 export async function assertDiskFits(dir: string, neededBytes: number, task: { what: string; image: string; width: number; height: number; hint?: string }): Promise<void> {
-  const free = await freeBytes(dir);
-  if (free === null || neededBytes + DISK_RESERVE_BYTES <= free) return;
+  const space = await diskSpace(dir);
+  if (!space) return;
+  const { free } = space;
+  const reserve = reserveFor(space.total);
+  if (neededBytes + reserve <= free) return;
   throw new IriscopeError({
     code: 'IMAGE_TOO_LARGE_FOR_TASK',
-    message: `${task.what} "${task.image}" (${task.width.toLocaleString('en-US')} × ${task.height.toLocaleString('en-US')} px) needs about ${formatBytes(neededBytes)} of disk space; ${formatBytes(Math.max(0, free - DISK_RESERVE_BYTES))} are free in ${dir} (keeping ${formatBytes(DISK_RESERVE_BYTES)} in reserve).`,
+    message: `${task.what} "${task.image}" (${task.width.toLocaleString('en-US')} × ${task.height.toLocaleString('en-US')} px) needs about ${formatBytes(neededBytes)} of disk space; ${formatBytes(Math.max(0, free - reserve))} are free in ${dir} (keeping ${formatBytes(reserve)} in reserve).`,
     detail: `needed ${Math.round(neededBytes)} bytes, free ${free} bytes`,
     hint: task.hint ?? 'Free some disk space (or clear Iriscope\'s cache) and try again. Nothing was written.',
   });

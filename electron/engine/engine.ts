@@ -285,11 +285,12 @@ export class Engine implements IriscopeApi {
         }),
       );
       if (!bytes) throw new IriscopeError({ code: 'CORRUPT_IMAGE', message: `"${name}" is empty (0 bytes).` });
+      // A file that cannot be opened is of no use kept: the upload leaves nothing behind.
+      return await this.openImage({ path: target });
     } catch (error) {
       await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
       throw error;
     }
-    return this.openImage({ path: target });
   }
 
   /**

@@ -81,7 +81,7 @@ export async function probeImage(file: string, options: ProbeOptions): Promise<I
 
   const verify = options.verify ?? 'small';
   if (verify === 'always' || (verify === 'small' && width * height <= VERIFY_SMALL_LIMIT)) {
-    await verifyDecodes(absolute);
+    await verifyDecodes(absolute, meta.format);
   }
 
   return {
@@ -120,11 +120,15 @@ export function checkPixelLimit(name: string, width: number, height: number, fil
   });
 }
 
-async function verifyDecodes(file: string): Promise<void> {
+async function verifyDecodes(file: string, format: string): Promise<void> {
   try {
     // Shrink-on-load still walks every compressed byte, so truncation shows up.
-    await openImageFile(file).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
+    await openImageFile(file, format === 'jpeg' ? { failOn: 'warning' } : {}).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
   } catch (error) {
+    // libjpeg only *warns* about damaged scan data ("Corrupt JPEG data: premature end of data
+    // segment", "bad Huffman code") and fills in garbage: that is damage. Stray bytes before a
+    // marker, which many cameras write, are harmless.
+    if (format === 'jpeg' && /extraneous bytes/i.test(String((error as Error)?.message))) return;
     throw await imageError(error, file);
   }
 }
