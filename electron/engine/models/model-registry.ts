@@ -118,7 +118,10 @@ export class ModelRegistry {
         await fs.mkdir(path.dirname(path.join(staging, file.path)), { recursive: true });
         await fs.copyFile(path.join(dir, file.path), path.join(staging, file.path));
       }
-      for (const extra of ['MODEL_CARD.md']) await fs.copyFile(path.join(dir, extra), path.join(staging, extra)).catch(() => undefined);
+      // The model's licence and card travel with it: its terms must stay beside its weights.
+      for (const extra of await fs.readdir(dir)) {
+        if (/^(LICEN[CS]E|COPYING|NOTICE|MODEL_CARD|README)(\.(md|txt))?$/i.test(extra)) await fs.copyFile(path.join(dir, extra), path.join(staging, extra)).catch(() => undefined);
+      }
       await fs.rm(target, { recursive: true, force: true });
       await fs.rename(staging, target);
     } catch (error) {

@@ -103,8 +103,13 @@ describe('model registry', () => {
   it('imports a user model after checking it, and refuses a tampered one', async () => {
     const outside = await tempDir();
     const source = await writeModel(outside, 'mine');
+    await fs.writeFile(path.join(source, 'LICENSE'), 'Apache License 2.0 (the model\'s own terms)\n');
+    await fs.writeFile(path.join(source, 'MODEL_CARD.md'), '# mine\n');
+    await fs.writeFile(path.join(source, 'notes-not-copied.txt'), 'scratch\n');
     const imported = await registry.import(source);
     expect(imported).toMatchObject({ id: 'mine', valid: true, builtin: false, dir: path.join(user, 'mine') });
+    // Its licence and card come along; other files do not.
+    expect((await fs.readdir(path.join(user, 'mine'))).sort()).toEqual(['LICENSE', 'MODEL_CARD.md', 'manifest.json', 'model.onnx']);
     expect((await registry.scan()).map((m) => m.id)).toEqual(['mine']);
 
     const bad = await writeModel(outside, 'bad');
