@@ -69,6 +69,20 @@ describe('pyramid', () => {
     await expect(reader.readPixels({ left: 2950, top: 0, width: 100, height: 10 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
+  it('names the cause when the original is deleted while open: FILE_NOT_FOUND, not "something went wrong"', async () => {
+    const tif = path.join(dir, 'vanishing.tif');
+    await writeMosaicTiff(tif, 2000, 1500);
+    const { store } = storeWith(DEFAULT_SETTINGS.images, path.join(dir, 'cache-vanish'));
+    const image = await store.open(tif);
+    const reader = await store.whenReady(image.id);
+    await fs.rm(tif);
+    // Full-resolution pixels of a tiled original come from the original itself.
+    await expect(reader.readPixels({ left: 700, top: 700, width: 64, height: 64 })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', message: '"vanishing.tif" was moved or deleted while Iriscope was reading it.' });
+    await expect(reader.readRegion({ x: 1000, y: 900, width: 300, height: 200 })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+    // Coarser levels come from the cached pyramid and still work.
+    expect((await reader.readRegion({ x: 0, y: 0, width: 2000, height: 1500 }, { width: 200, height: 150 })).width).toBe(200);
+  });
+
   it('scales regions from the coarsest sufficient level and pads outside the image with black', async () => {
     const { store } = storeWith(DEFAULT_SETTINGS.images, path.join(dir, 'cache-scaled'));
     const image = await store.open(SAMPLE_PHOTO);
