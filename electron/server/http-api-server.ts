@@ -148,9 +148,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return sendJson(res, 200, { ok: true, result } satisfies Reply<unknown>);
     } catch (error) {
       const info = toErrorInfo(error);
-      // A refused body is drained, not kept: a client still sending then reads the answer
-      // (closing the connection under it would make it see a reset instead).
-      if (info.code === 'PAYLOAD_TOO_LARGE') req.resume();
+      // A refused body is drained (not kept) before the answer goes out: a client still
+      // sending would otherwise see its connection reset instead of the 413.
+      if (info.code === 'PAYLOAD_TOO_LARGE') await drain(req, 4 * MAX_UPLOAD_BYTES, 60_000);
       return sendJson(res, statusFor(info.code), { ok: false, error: info } satisfies Reply<unknown>);
     }
   }
@@ -250,6 +250,37 @@ async function serveStatic(res: http.ServerResponse, root: string, pathname: str
     'Cache-Control': target.endsWith('index.html') ? 'no-store' : 'private, max-age=31536000, immutable',
   });
   createReadStream(target).pipe(res);
+}
+
+/**
+ * Reads and discards the rest of a request body, up to `maxBytes` or
+ * `timeoutMs`; a client sending more than that is cut off.
+ */
+function drain(req: http.IncomingMessage, maxBytes: number, timeoutMs: number): Promise<void> {
+  if (req.readableEnded || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let bytes = 0;
+    const done = () => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > maxBytes) {
+        req.destroy();
+        done();
+      }
+    };
+    const timer = setTimeout(() => {
+      req.destroy();
+      done();
+    }, timeoutMs);
+    req.on('data', onData);
+    req.once('end', done);
+    req.once('close', done);
+    req.resume();
+  });
 }
 
 /** Refuses a body whose declared length is over the limit before a byte of it is read. */

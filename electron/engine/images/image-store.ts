@@ -91,7 +91,7 @@ export class ImageStore {
       run: async (ctx) => {
         await fs.mkdir(this.cache.dir, { recursive: true });
         const built = await buildPyramid(
-          { source: meta.path, target: this.cache.tiffPath(key), compression: images.pyramidCompression, quality: images.pyramidQuality, grayscale, hasAlpha: meta.hasAlpha, mapBands },
+          { source: meta.path, target: this.cache.tiffPath(key), compression: images.pyramidCompression, quality: images.pyramidQuality, grayscale, hasAlpha: meta.hasAlpha, mapBands, pixels: meta.width * meta.height },
           ctx,
         );
         const saved: PyramidRecord = {

@@ -4,6 +4,7 @@ import { writeAtomically } from '../../fs/atomic-write';
 import type { JobContext } from '../../jobs/job-queue';
 import { imageError } from '../image-errors';
 import type { BuilderMessage, DisplayMapping, PyramidBuildRequest } from './pyramid-format';
+import { writePyramid } from './pyramid-writer';
 
 export interface BuiltPyramid {
   levels: Array<{ width: number; height: number }>;
@@ -12,13 +13,31 @@ export interface BuiltPyramid {
   peakRssBytes: number;
 }
 
+/** Up to this many pixels a pyramid is built in process: milliseconds of work, less than a child's start. */
+export const IN_PROCESS_MAX_PIXELS = 4_000_000;
+
 /**
- * Builds a pyramid in a child process and reports its progress to the job.
- * The TIFF appears at `request.target` only when complete; a cancel, a
- * decoder error or a full disk leaves nothing behind.
+ * Builds a pyramid and reports its progress to the job: in a child process
+ * (killable at once, a decoder crash cannot take the engine down), or for
+ * small plain images in the engine itself. The TIFF appears at
+ * `request.target` only when complete; a cancel, a decoder error or a full
+ * disk leaves nothing behind.
  */
 export async function buildPyramid(request: PyramidBuildRequest, ctx: JobContext): Promise<BuiltPyramid> {
-  return writeAtomically(request.target, (temp) => runBuilder({ ...request, target: temp }, ctx));
+  const inProcess = request.pixels <= IN_PROCESS_MAX_PIXELS && !request.mapBands;
+  return writeAtomically(request.target, (temp) => (inProcess ? buildHere({ ...request, target: temp }, ctx) : runBuilder({ ...request, target: temp }, ctx)));
+}
+
+async function buildHere(request: PyramidBuildRequest, ctx: JobContext): Promise<BuiltPyramid> {
+  ctx.throwIfCancelled();
+  try {
+    const written = await writePyramid(request, (fraction, message) => ctx.progress(fraction, message), { watchSource: false });
+    ctx.throwIfCancelled();
+    return { ...written, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+  } catch (error) {
+    if ((error as IriscopeError)?.code === 'CANCELLED' || (error as NodeJS.ErrnoException)?.code) throw error;
+    throw await imageError(error, request.source);
+  }
 }
 
 function runBuilder(request: PyramidBuildRequest, ctx: JobContext): Promise<BuiltPyramid> {

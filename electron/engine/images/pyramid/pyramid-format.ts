@@ -25,6 +25,8 @@ export interface PyramidBuildRequest {
   hasAlpha: boolean;
   /** Map bands (multispectral, 16-bit, float TIFFs): these 0-based bands, stretched; null for plain images. */
   mapBands: number[] | null;
+  /** Width × height of the source (small images are built in the engine's own process). */
+  pixels: number;
 }
 
 export interface PyramidRecord {
