@@ -43,6 +43,8 @@ export interface EngineOptions {
   electronVersion?: string | null;
   /** Job queue settings (tests see every progress update with `progressIntervalMs: 0`). */
   jobs?: JobQueueOptions;
+  /** Record opened images in the settings' recent files (the app: yes; batch work on the command line: no). */
+  rememberRecent?: boolean;
 }
 
 /**
@@ -65,6 +67,7 @@ export class Engine implements IriscopeApi {
     configureSharp();
     this.paths = { ...defaultPaths(), ...options.paths };
     this.electronVersion = options.electronVersion ?? null;
+    this.rememberRecent = options.rememberRecent ?? true;
     this.settings = new SettingsStore(path.join(this.paths.dataDir, 'settings.json'));
     this.jobs = new JobQueue((job) => this.publish({ type: 'job', job }), options.jobs);
     this.sessions = new SessionManager(() => this.settings.get().inference, path.join(this.paths.appRoot, 'assets', 'onnx', 'probe-conv.onnx'));
@@ -77,6 +80,7 @@ export class Engine implements IriscopeApi {
   }
 
   private readonly electronVersion: string | null;
+  private readonly rememberRecent: boolean;
 
   static async create(options: EngineOptions = {}): Promise<Engine> {
     const engine = new Engine(options);
@@ -133,7 +137,7 @@ export class Engine implements IriscopeApi {
 
   async openImage({ path: file, bands }: ApiInput<'openImage'>): Promise<ImageInfo> {
     const image = await this.images.open(file, { bands });
-    await this.settings.addRecent(image.path).catch(() => undefined);
+    if (this.rememberRecent) await this.settings.addRecent(image.path).catch(() => undefined);
     return image;
   }
 
