@@ -160,7 +160,16 @@ export const useApp = create<AppState>((set, get) => ({
   },
 }));
 
-function addImage(image: ImageInfo): void {
+/**
+ * Image updates that arrived before the call that opened the image returned
+ * (a small image's pyramid is ready within milliseconds, so its "ready" event
+ * can overtake the openImage reply that still says "building").
+ */
+const earlyImageUpdates = new Map<string, ImageInfo>();
+
+function addImage(opened: ImageInfo): void {
+  const image = earlyImageUpdates.get(opened.id) ?? opened;
+  earlyImageUpdates.delete(opened.id);
   useApp.setState((state) => {
     const exists = state.images.some((i) => i.id === image.id);
     return { images: exists ? state.images.map((i) => (i.id === image.id ? image : i)) : [...state.images, image], activeImageId: image.id };
@@ -178,6 +187,11 @@ function handleEvent(event: EngineEvent): void {
       }
       break;
     case 'image':
+      if (!getState().images.some((i) => i.id === event.image.id)) {
+        earlyImageUpdates.set(event.image.id, event.image);
+        if (earlyImageUpdates.size > 64) earlyImageUpdates.delete(earlyImageUpdates.keys().next().value!);
+        break;
+      }
       setState((state) => ({ images: state.images.map((i) => (i.id === event.image.id ? event.image : i)) }));
       break;
     case 'engine': {
