@@ -7,6 +7,7 @@
  * HTTP/WebSocket server, and the in-process calls of the CLI and tests.
  */
 import { z } from 'zod';
+import { FilePath } from './file-path';
 import type { BinaryMethod, JsonMethod } from './api-methods';
 import { ERROR_CODES } from './errors';
 import { faceApi } from './faces-contract';
@@ -23,8 +24,6 @@ export const ErrorInfoSchema = z.object({
 });
 
 const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, _ and -');
-/** An absolute or relative path on the engine's machine. */
-const FilePath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains a NUL byte');
 
 export const GeoInfoSchema = z.object({
   /** EPSG code of the CRS (projected or geographic), null when the file names none. */

@@ -19,6 +19,7 @@ import type {
 } from '../common/contract';
 import { IriscopeError } from '../common/errors';
 import { writeAtomically } from './fs/atomic-write';
+import { OutputGuard } from './fs/output-guard';
 import { sweepStalePartials } from './fs/stale-files';
 import { listDirectory } from './directory-listing';
 import { ImageStore } from './images/image-store';
@@ -61,6 +62,8 @@ export class Engine implements IriscopeApi {
   readonly faces: FaceService;
   readonly detection: DetectService;
   readonly colorization: ColorizeService;
+  /** Every result file goes through it: never over an input, never over a file it did not write. */
+  readonly outputs: OutputGuard;
   private readonly events = new EventEmitter();
 
   private constructor(options: EngineOptions) {
@@ -73,9 +76,10 @@ export class Engine implements IriscopeApi {
     this.sessions = new SessionManager(() => this.settings.get().inference, path.join(this.paths.appRoot, 'assets', 'onnx', 'probe-conv.onnx'));
     this.models = new ModelRegistry(path.join(this.paths.appRoot, 'models'), path.join(this.paths.dataDir, 'models'), this.sessions);
     this.images = new ImageStore(new PyramidCache(this.paths.cacheDir), this.jobs, () => this.settings.get(), (image) => this.publish({ type: 'image', image }));
-    this.faces = new FaceService(this.images, this.jobs, this.models);
-    this.detection = new DetectService(this.images, this.jobs, this.models, () => this.sessions.reports());
-    this.colorization = new ColorizeService(this.images, this.jobs, this.models, new PyramidCache(this.paths.cacheDir), this.paths.cacheDir, () => this.settings.get());
+    this.outputs = new OutputGuard(() => this.images.list().map((image) => image.path));
+    this.faces = new FaceService(this.images, this.jobs, this.models, this.outputs);
+    this.detection = new DetectService(this.images, this.jobs, this.models, this.outputs, () => this.sessions.reports());
+    this.colorization = new ColorizeService(this.images, this.jobs, this.models, new PyramidCache(this.paths.cacheDir), this.paths.cacheDir, () => this.settings.get(), this.outputs);
     this.events.setMaxListeners(100);
   }
 
