@@ -14,6 +14,7 @@ import { colorizeCommand } from './colorize-command';
 import { facesCommand } from './faces-command';
 import { detectCommand } from './detect-command';
 import { serveCommand } from './serve';
+import { batchCommand } from './batch-command';
 
 const program = new Command();
 let verbose = false;
@@ -88,6 +89,7 @@ serveCommand(program);
 colorizeCommand(program, (info, file) => printError(info, file));
 facesCommand(program, (info, file) => printError(info, file));
 detectCommand(program, (info, file) => printError(info, file));
+batchCommand(program);
 
 function printError(info: ErrorInfo, file?: string): void {
   process.stderr.write(`error${file ? ` (${file})` : ''}: ${info.message}\n`);

@@ -13,6 +13,7 @@ import { ERROR_CODES } from './errors';
 import { faceApi } from './faces-contract';
 import { detectApi, DetectResultSchema } from './detect-contract';
 import { colorizeApi } from './colorize-contract';
+import { batchApi } from './batch-contract';
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -284,6 +285,8 @@ export const api = {
   colorizePreview: method(colorizeApi.colorizePreview.input, colorizeApi.colorizePreview.output),
   getColorization: method(colorizeApi.getColorization.input, colorizeApi.getColorization.output),
   exportColorization: method(colorizeApi.exportColorization.input, colorizeApi.exportColorization.output),
+  /** Batch at scale: a run's status read from its Redis queue (read-only; see batch-contract.ts). */
+  batchStatus: method(batchApi.batchStatus.input, batchApi.batchStatus.output),
 } satisfies Record<JsonMethod, { input: z.ZodType; output: z.ZodType }>;
 
 /** Binary calls: their JSON part is validated like the others; the bytes are carried raw. */

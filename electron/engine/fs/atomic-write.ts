@@ -4,9 +4,9 @@ import path from 'node:path';
 import { fsError, isDiskFull, outputExistsError, outputFolderError } from './fs-errors';
 import { releaseTemp, trackTemp } from './temp-files';
 
-/** A temporary name beside the target, so the final rename stays on one file system. */
-export function tempPathFor(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.partial`);
+/** A temporary name beside the target (or in `dir`, on the same file system), so the final rename stays on one file system. */
+export function tempPathFor(target: string, dir = path.dirname(target)): string {
+  return path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.partial`);
 }
 
 /** Whether `name` is a temporary file `tempPathFor(<folder>/<target>)` made (of any process). */
@@ -22,6 +22,8 @@ export interface AtomicWriteOptions {
    * moment (link() fails on an existing name, atomically), else OUTPUT_EXISTS.
    */
   replace?: boolean;
+  /** Where the temporary file goes (default: beside the target); must be on the target's file system. */
+  tempDir?: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface AtomicWriteOptions {
  * a folder that cannot be written fails at once, as an error about the folder.
  */
 export async function writeAtomically<T>(target: string, produce: (tempPath: string) => Promise<T>, options: AtomicWriteOptions = {}): Promise<T> {
-  const temp = trackTemp(tempPathFor(target));
+  const temp = trackTemp(tempPathFor(target, options.tempDir));
   try {
     await (await fs.open(temp, 'wx').catch((error: unknown) => {
       throw outputFolderError(error, path.dirname(target));

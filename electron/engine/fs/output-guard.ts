@@ -35,6 +35,8 @@ export class OutputGuard {
   private readonly created = new Set<string>();
   private readonly batchPaths = new Set<string>();
   private readonly batchIds = new Set<string>();
+  /** Output prefix → folder for its temporary files (a batch job's own, swept when the job starts again elsewhere). */
+  private readonly tempDirs = new Map<string, string>();
 
   /** `openInputs` lists the paths of the images open in the engine right now. */
   constructor(private readonly openInputs: () => Iterable<string> = () => []) {}
@@ -47,6 +49,22 @@ export class OutputGuard {
       const stat = await fs.stat(resolved).catch(() => null);
       if (stat) this.batchIds.add(identity(stat));
     }
+  }
+
+  /**
+   * Temporary files of every output whose path starts with `prefix` go into
+   * `dir` (same file system) until the returned function is called: a batch
+   * job keeps them in a folder of its own, which the next attempt can remove
+   * whole if a worker was killed mid-write.
+   */
+  stageTempsIn(prefix: string, dir: string): () => void {
+    this.tempDirs.set(path.resolve(prefix), dir);
+    return () => this.tempDirs.delete(path.resolve(prefix));
+  }
+
+  private tempDirFor(target: string): string | undefined {
+    for (const [prefix, dir] of this.tempDirs) if (target.startsWith(prefix)) return dir;
+    return undefined;
   }
 
   /** Whether `target` is one of the inputs (the same path, or the same file through a link or another spelling). */
@@ -80,7 +98,7 @@ export class OutputGuard {
     const replace = Boolean(present) && (existing === 'replace' || this.created.has(resolved));
     if (present && !replace) throw outputExistsError(resolved, 'existing');
     try {
-      const result = await writeAtomically(resolved, produce, { replace });
+      const result = await writeAtomically(resolved, produce, { replace, tempDir: this.tempDirFor(resolved) });
       this.created.add(resolved);
       return { path: resolved, written: true, result };
     } catch (error) {

@@ -66,9 +66,12 @@ export function logJobProgress(engine: Engine, jobId: string, log: (message: str
   });
 }
 
-/** Opens `file` and waits for its pyramid; the build is cancelled on abort. The caller closes the image. */
+/**
+ * Opens `file` and waits for its pyramid; the build is cancelled on abort.
+ * The caller closes the image. Batch files are not added to the app's recent files.
+ */
 export async function openForTask(engine: Engine, file: string, ctx: TaskContext) {
-  const image = await engine.openImage({ path: file });
+  const image = await engine.images.open(file);
   const off = cancelOnAbort(engine, ctx.signal, image.pyramid.state === 'building' ? image.pyramid.jobId : null);
   try {
     const reader = await engine.images.whenReady(image.id);
