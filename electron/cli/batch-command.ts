@@ -89,7 +89,7 @@ function printStatus(s: RunStatus): void {
 }
 
 function formatDuration(seconds: number): string {
-  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
 }

@@ -22,7 +22,7 @@ export const RunStatusSchema = z.object({
   failed: z.number().int().nonnegative(),
   /** Files per second over the latest finished jobs; null before two finished. */
   throughput: z.number().nullable(),
-  /** Seconds until waiting + active are done at that throughput. */
+  /** Seconds until waiting + active are done at that throughput; null while no job runs. */
   etaSeconds: z.number().nullable(),
   /** Failed jobs by typed error code. */
   failuresByCode: z.record(z.string(), z.number().int()),

@@ -70,7 +70,8 @@ async function statusOf(queue: Queue, meta: RunMeta): Promise<RunStatus> {
     done,
     failed,
     throughput,
-    etaSeconds: throughput && left ? left / throughput : left ? null : 0,
+    // No ETA while nobody works on the run (no job active): the workers may be gone.
+    etaSeconds: left === 0 ? 0 : active > 0 && throughput ? left / throughput : null,
     failuresByCode,
     failures,
   };
