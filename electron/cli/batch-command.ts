@@ -175,29 +175,19 @@ export function batchCommand(program: Command): void {
       });
     });
 
-  batch
-    .command('cancel')
-    .description('remove the run\'s waiting jobs (running ones finish; results already written stay)')
+  const runAction = (name: string, description: string, act: (redis: Awaited<ReturnType<typeof connectRedis>>, run: string) => Promise<string>) => batch
+    .command(name)
+    .description(description)
     .argument('<run>')
     .addOption(queueOption())
     .action(async (run: string, flags: { queue: string }) => {
       await withRedis(flags.queue, async (redis) => {
         await requireRunMeta(redis, checked(RunName, run, 'run name'), flags.queue);
-        process.stdout.write(`${run}: ${await cancelRun(redis, run)} waiting jobs removed\n`);
+        process.stdout.write(`${run}: ${await act(redis, run)}\n`);
       });
     });
-
-  batch
-    .command('retry')
-    .description('put the run\'s failed jobs back in the queue')
-    .argument('<run>')
-    .addOption(queueOption())
-    .action(async (run: string, flags: { queue: string }) => {
-      await withRedis(flags.queue, async (redis) => {
-        await requireRunMeta(redis, checked(RunName, run, 'run name'), flags.queue);
-        process.stdout.write(`${run}: ${await retryRun(redis, run)} failed jobs queued again\n`);
-      });
-    });
+  runAction('cancel', 'remove the run\'s waiting jobs (running ones finish; results already written stay)', async (redis, run) => `${await cancelRun(redis, run)} waiting jobs removed`);
+  runAction('retry', 'put the run\'s failed jobs back in the queue', async (redis, run) => `${await retryRun(redis, run)} failed jobs queued again`);
 
   program
     .command('worker')

@@ -21,7 +21,7 @@ import { randomSeed } from '../engine/pipelines/colorize/rng';
 import { runColorizeTask } from '../engine/tasks/colorize-task';
 import type { ColorizeTaskOptions } from '../engine/tasks/task-options';
 import { integerIn, numberIn } from './cli-args';
-import { plural, runFiles } from './run-files';
+import { fileCommand, plural, runFiles } from './run-files';
 
 const FORMATS = ['jpeg', 'png', 'tiff', 'webp'] as const;
 
@@ -55,13 +55,7 @@ export function addColorizeOptions(command: Command): Command {
 }
 
 export function colorizeCommand(program: Command, report: (error: ErrorInfo, file?: string) => void): void {
-  addColorizeOptions(program
-    .command('colorize')
-    .description('several plausible colorizations of black-and-white photos, at full resolution (PIC)')
-    .argument('<inputs...>', 'image files or folders (the images directly inside)')
-    .requiredOption('-o, --out <dir>', 'write <name>.<ext>.colorized-s<seed>-<k>.<ext> here')
-    .option('--overwrite', 'replace results an earlier run left in --out (inputs are never replaced)')
-    .option('--json', 'print one JSON record per image on stdout'))
+  addColorizeOptions(fileCommand(program, 'colorize', 'several plausible colorizations of black-and-white photos, at full resolution (PIC)', { help: 'write <name>.<ext>.colorized-s<seed>-<k>.<ext> here', required: true }))
     .action(async (inputs: string[], options: ColorizeOptions) => {
       const taskOptions = colorizeTaskOptions(options);
       await runFiles({

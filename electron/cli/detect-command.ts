@@ -13,7 +13,7 @@ import { IriscopeError, type ErrorInfo } from '../common/errors';
 import { runDetectTask } from '../engine/tasks/detect-task';
 import type { DetectTaskOptions } from '../engine/tasks/task-options';
 import { integerIn, numberIn } from './cli-args';
-import { plural, runFiles } from './run-files';
+import { fileCommand, plural, runFiles } from './run-files';
 
 interface DetectOptions {
   mode: 'cascade' | 'tiled';
@@ -68,13 +68,7 @@ export function addDetectOptions(command: Command): Command {
 }
 
 export function detectCommand(program: Command, report: (error: ErrorInfo, file?: string) => void): void {
-  addDetectOptions(program
-    .command('detect')
-    .description('detect small objects (vehicles, boats, planes) in aerial images, huge GeoTIFFs included; export COCO, YOLO, CSV or GeoJSON')
-    .argument('<inputs...>', 'image files or folders (the images directly inside)')
-    .option('-o, --out <dir>', 'write <name>.<ext>.detect.<format> here for each image')
-    .option('--overwrite', 'replace results an earlier run left in --out (inputs are never replaced)')
-    .option('--json', 'print one JSON record per image on stdout'))
+  addDetectOptions(fileCommand(program, 'detect', 'detect small objects (vehicles, boats, planes) in aerial images, huge GeoTIFFs included; export COCO, YOLO, CSV or GeoJSON', { help: 'write <name>.<ext>.detect.<format> here for each image' }))
     .action(async (inputs: string[], options: DetectOptions) => {
       if (!options.out && !options.json) throw new IriscopeError({ code: 'BAD_REQUEST', message: 'Nothing to do: give --out DIR (exports) and/or --json (records on stdout).' });
       const taskOptions = detectTaskOptions(options);

@@ -11,7 +11,7 @@ import { FACE_DEFAULT_THRESHOLD } from '../common/faces-contract';
 import { faceLabel } from '../engine/pipelines/faces/export-faces';
 import { runFacesTask } from '../engine/tasks/faces-task';
 import { numberIn } from './cli-args';
-import { plural, runFiles } from './run-files';
+import { fileCommand, plural, runFiles } from './run-files';
 
 interface FacesOptions {
   out?: string;
@@ -22,13 +22,7 @@ interface FacesOptions {
 }
 
 export function facesCommand(program: Command, report: (error: ErrorInfo, file?: string) => void): void {
-  program
-    .command('faces')
-    .description('find faces and read their age, gender and expression; write annotated images and JSON')
-    .argument('<inputs...>', 'image files or folders (the images directly inside)')
-    .option('-o, --out <dir>', 'write <name>.<ext>.faces.jpg|png (annotated) and <name>.<ext>.faces.json here')
-    .option('--overwrite', 'replace results an earlier run left in --out (inputs are never replaced)')
-    .option('--json', 'print one JSON record per image on stdout')
+  fileCommand(program, 'faces', 'find faces and read their age, gender and expression; write annotated images and JSON', { help: 'write <name>.<ext>.faces.jpg|png (annotated) and <name>.<ext>.faces.json here' })
     .option('-t, --threshold <score>', `detection score threshold (default ${FACE_DEFAULT_THRESHOLD})`, numberIn(0.05, 1))
     .option('--min-face <px>', 'smallest face to look for, in pixels (default: 20, or 1/64 of the long side)', numberIn(4, 100_000))
     .action(async (inputs: string[], options: FacesOptions) => {

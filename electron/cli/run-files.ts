@@ -8,6 +8,7 @@
  * interrupted, 1 when a file failed, else 0.
  */
 import path from 'node:path';
+import type { Command } from 'commander';
 import { IriscopeError, toErrorInfo, type ErrorInfo } from '../common/errors';
 import { Engine } from '../engine/engine';
 import { prepareOutputFolder } from '../engine/fs/output-guard';
@@ -80,6 +81,16 @@ export async function runFiles<R>(options: RunFilesOptions<R>): Promise<void> {
 /** The engine's OUTPUT_EXISTS hint, in command-line words. */
 function withCliHint(info: ErrorInfo): ErrorInfo {
   return info.code === 'OUTPUT_EXISTS' ? { ...info, hint: 'Use --overwrite to replace an earlier result, or another --out folder (an input is never replaced).' } : info;
+}
+
+/** The command line every file command shares: inputs, --out (what it writes there), --overwrite, --json. */
+export function fileCommand(program: Command, name: string, description: string, out: { help: string; required?: boolean }): Command {
+  const command = program.command(name).description(description).argument('<inputs...>', 'image files or folders (the images directly inside)');
+  if (out.required) command.requiredOption('-o, --out <dir>', out.help);
+  else command.option('-o, --out <dir>', out.help);
+  return command
+    .option('--overwrite', 'replace results an earlier run left in --out (inputs are never replaced)')
+    .option('--json', 'print one JSON record per image on stdout');
 }
 
 export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

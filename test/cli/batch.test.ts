@@ -113,18 +113,41 @@ describe.skipIf(!ready)('iriscope batch + worker on a real Redis', () => {
     expect(await mtimes(out)).toEqual(before);
     const logs = workers.map((w) => w.stderr()).join('');
     expect(logs.match(/already done job/g)).toHaveLength(200);
+
+    // status --json is one record; retry puts the failed job back, and it fails again with the same code.
+    const json = await runIriscope(env, 'batch', 'status', 'drain', '--queue', redis.url, '--json');
+    expect(JSON.parse(json.stdout.trim())).toMatchObject({ run: 'drain', waiting: 0, active: 0, done: 200, failed: 1 });
+    const retried = await runIriscope(env, 'batch', 'retry', 'drain', '--queue', redis.url);
+    expect(retried.stdout).toContain('drain: 1 failed jobs queued again');
+    // It ran again (a second attempt), and failed again.
+    await expect.poll(async () => (await status('drain')).failures[0]?.attempts, { timeout: 120_000, interval: 250 }).toBe(2);
+    expect(await until('drain', 201, 120_000)).toMatchObject({ done: 200, failed: 1, failuresByCode: { CORRUPT_IMAGE: 1 } });
   }, 900_000);
+
+  it('cancel removes a run\'s waiting jobs', async () => {
+    // No worker serves this run before it is cancelled: the drain test's workers are stopped first.
+    for (const w of workers.splice(0)) {
+      w.child.kill('SIGTERM');
+      await w.exited;
+    }
+    const input = path.join(dir, 'to-cancel');
+    await fs.mkdir(input);
+    for (let i = 0; i < 3; i++) await sharp(path.join(AERIAL, 'tile-3000004.jpg')).resize(64 + i).jpeg().toFile(path.join(input, `c-${i}.jpg`));
+    expect(await enqueue(input, '--task', 'detect', '--out', path.join(dir, 'cancel-out'), '--name', 'cancelled')).toMatchObject({ added: 3 });
+    const cancelled = await runIriscope(env, 'batch', 'cancel', 'cancelled', '--queue', redis.url);
+    expect(cancelled.stdout).toContain('cancelled: 3 waiting jobs removed');
+    expect(await status('cancelled')).toMatchObject({ total: 0, waiting: 0 });
+    const missing = await runIriscope(env, 'batch', 'status', 'no-such-run', '--queue', redis.url);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('There is no run "no-such-run"');
+  }, 120_000);
 
   it('a worker SIGKILLed mid-job: the job is taken over by another worker and completes, no partial file', async () => {
     const input = path.join(dir, 'photos');
     await fs.mkdir(input);
     for (let i = 0; i < 3; i++) await sharp(SAMPLE_PHOTO).resize(720 + 40 * i).toColourspace('b-w').jpeg().toFile(path.join(input, `old-${i}.jpg`));
     const out = path.join(dir, 'kill-out');
-    // The drain test's workers are stopped: this run has its own two, with a short lock.
-    for (const w of workers.splice(0)) {
-      w.child.kill('SIGTERM');
-      await w.exited;
-    }
+    // This run has its own two workers, with a short lock.
     expect(await enqueue(input, '--task', 'colorize', '--out', out, '--name', 'killed', '--samples', '4', '--seed', '5', '--model', 'pic-cpu64')).toMatchObject({ added: 3 });
     const victim = startWorker('--stalled-after', '4');
     const rescuer = startWorker('--stalled-after', '4');
