@@ -208,7 +208,7 @@ export function batchCommand(program: Command): void {
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
         log('worker: finishing the running jobs (signal again to stop at once: they go to another worker)');
         await worker.close(false);
-      }).finally(async () => {
+      }, { graceMs: null }).finally(async () => {
         await engine.dispose();
         redis.disconnect();
       });

@@ -3,8 +3,9 @@
  * first signal aborts the work (the running engine job is cancelled, its
  * temporary files removed as any cancelled job removes them) and the command
  * exits with the conventional code, 128 + the signal number (130, 143). A
- * second signal, or a cancel that does not finish within a grace period,
- * removes every temporary file still alive and exits at once.
+ * second signal, or a cancel that does not finish within a grace period
+ * (none for a worker finishing its jobs), removes every temporary file still
+ * alive and exits at once.
  */
 import { removeTrackedTempsSync } from '../engine/fs/temp-files';
 
@@ -19,7 +20,8 @@ export interface Interruption {
   exitCode(): number | null;
 }
 
-export async function withInterrupts<T>(name: string, body: (interruption: Interruption) => Promise<T>): Promise<T> {
+export async function withInterrupts<T>(name: string, body: (interruption: Interruption) => Promise<T>, options: { graceMs?: number | null } = {}): Promise<T> {
+  const graceMs = options.graceMs === undefined ? GRACE_MS : options.graceMs;
   const controller = new AbortController();
   let received: HandledSignal | null = null;
   const onSignal = (sig: HandledSignal) => {
@@ -28,12 +30,14 @@ export async function withInterrupts<T>(name: string, body: (interruption: Inter
       process.exit(EXIT_CODE[received]);
     }
     received = sig;
-    process.stderr.write(`${name}: ${sig === 'SIGINT' ? 'interrupted' : 'terminated'}, cancelling (${sig === 'SIGINT' ? 'Ctrl-C' : 'signal'} again to quit at once)…\n`);
+    process.stderr.write(`${name}: ${sig === 'SIGINT' ? 'interrupted' : 'terminated'}, ${graceMs === null ? 'stopping' : 'cancelling'} (${sig === 'SIGINT' ? 'Ctrl-C' : 'signal'} again to quit at once)…\n`);
     controller.abort();
-    setTimeout(() => {
-      removeTrackedTempsSync();
-      process.exit(EXIT_CODE[sig]);
-    }, GRACE_MS).unref();
+    if (graceMs !== null) {
+      setTimeout(() => {
+        removeTrackedTempsSync();
+        process.exit(EXIT_CODE[sig]);
+      }, graceMs).unref();
+    }
   };
   const onInt = () => onSignal('SIGINT');
   const onTerm = () => onSignal('SIGTERM');
