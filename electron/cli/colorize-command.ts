@@ -61,9 +61,7 @@ export function colorizeCommand(program: Command, report: (error: ErrorInfo, fil
       await runFiles({
         command: 'colorize',
         inputs,
-        out: options.out,
-        overwrite: options.overwrite,
-        json: options.json,
+        flags: options,
         report,
         // A wrong model id fails the command at once, not once per photo.
         prepare: (engine) => void chooseColorizer(engine.models, taskOptions.model),

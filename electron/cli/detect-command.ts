@@ -75,9 +75,7 @@ export function detectCommand(program: Command, report: (error: ErrorInfo, file?
       await runFiles({
         command: 'detect',
         inputs,
-        out: options.out,
-        overwrite: options.overwrite,
-        json: options.json,
+        flags: options,
         report,
         task: (engine, file, out, ctx) => runDetectTask(engine, file, taskOptions, out, ctx),
         errorsOf: (record) => (record.export_errors ?? []).map((e) => e.error),

@@ -29,9 +29,7 @@ export function facesCommand(program: Command, report: (error: ErrorInfo, file?:
       await runFiles({
         command: 'faces',
         inputs,
-        out: options.out,
-        overwrite: options.overwrite,
-        json: options.json,
+        flags: options,
         report,
         task: (engine, file, out, ctx) => runFacesTask(engine, file, { threshold: options.threshold, minFace: options.minFace }, out, ctx),
         print: (record) => {

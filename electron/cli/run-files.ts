@@ -19,9 +19,8 @@ import { withInterrupts } from './signals';
 export interface RunFilesOptions<R> {
   command: string;
   inputs: string[];
-  out?: string;
-  overwrite?: boolean;
-  json?: boolean;
+  /** The shared flags of fileCommand(). */
+  flags: { out?: string; overwrite?: boolean; json?: boolean };
   report: (error: ErrorInfo, file?: string) => void;
   /** Checks that need the engine but no file (a model id), before the first file. */
   prepare?: (engine: Engine) => void;
@@ -37,7 +36,8 @@ export interface RunFilesOptions<R> {
 export async function runFiles<R>(options: RunFilesOptions<R>): Promise<void> {
   const { command, report } = options;
   const items = await expandInputs(options.inputs);
-  const out = options.out ? await prepareOutputFolder(options.out) : null;
+  const { flags } = options;
+  const out = flags.out ? await prepareOutputFolder(flags.out) : null;
   const engine = await Engine.create();
   const records: R[] = [];
   let failed = 0;
@@ -54,20 +54,20 @@ export async function runFiles<R>(options: RunFilesOptions<R>): Promise<void> {
         try {
           if (item.error) throw new IriscopeError(item.error);
           log('opening');
-          const output = out ? { base: outputBase(out, item.file, used), existing: options.overwrite ? 'replace' as const : 'refuse' as const } : null;
+          const output = out ? { base: outputBase(out, item.file, used), existing: flags.overwrite ? 'replace' as const : 'refuse' as const } : null;
           const record = await options.task(engine, item.file, output, { signal, log });
           records.push(record);
           const errors = options.errorsOf?.(record) ?? [];
           for (const error of errors) report(withCliHint(error), item.file);
           if (errors.length) failed++;
-          if (options.json) process.stdout.write(`${JSON.stringify(record)}\n`);
+          if (flags.json) process.stdout.write(`${JSON.stringify(record)}\n`);
           else options.print(record);
         } catch (error) {
           const info = withCliHint(toErrorInfo(error));
           if (signal.aborted && info.code === 'CANCELLED') break;
           failed++;
           report(info, item.file);
-          if (options.json) process.stdout.write(`${JSON.stringify({ file: item.file, error: info })}\n`);
+          if (flags.json) process.stdout.write(`${JSON.stringify({ file: item.file, error: info })}\n`);
         }
       }
     } finally {
