@@ -199,7 +199,7 @@ export function batchCommand(program: Command): void {
     .action(async (flags: { queue: string; concurrency: number; provider?: (typeof PROVIDER_NAMES)[number] | 'auto'; stalledAfter: number }) => {
       const url = checked(QueueUrl, flags.queue, 'queue URL');
       const redis = await connectRedis(url);
-      const engine = await Engine.create(flags.provider ? { inference: { provider: flags.provider } } : {});
+      const engine = await Engine.create({ rememberRecent: false, ...(flags.provider ? { inference: { provider: flags.provider } } : {}) });
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const worker = new BatchWorker(engine, redis, { concurrency: flags.concurrency, stalledAfterMs: flags.stalledAfter * 1000, log });
       await withInterrupts('worker', async ({ signal }) => {

@@ -38,7 +38,7 @@ export async function runFiles<R>(options: RunFilesOptions<R>): Promise<void> {
   const items = await expandInputs(options.inputs);
   const { flags } = options;
   const out = flags.out ? await prepareOutputFolder(flags.out) : null;
-  const engine = await Engine.create();
+  const engine = await Engine.create({ rememberRecent: false });
   const records: R[] = [];
   let failed = 0;
   const started = Date.now();

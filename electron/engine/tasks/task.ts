@@ -68,10 +68,11 @@ export function logJobProgress(engine: Engine, jobId: string, log: (message: str
 
 /**
  * Opens `file` and waits for its pyramid; the build is cancelled on abort.
- * The caller closes the image. Batch files are not added to the app's recent files.
+ * The caller closes the image. (The CLI and workers create their engine with
+ * `rememberRecent: false`: batch files do not fill the app's recent files.)
  */
 export async function openForTask(engine: Engine, file: string, ctx: TaskContext) {
-  const image = await engine.images.open(file);
+  const image = await engine.openImage({ path: file });
   const off = cancelOnAbort(engine, ctx.signal, image.pyramid.state === 'building' ? image.pyramid.jobId : null);
   try {
     const reader = await engine.images.whenReady(image.id);
