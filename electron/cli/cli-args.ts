@@ -25,10 +25,14 @@ export function integerIn(min: number, max: number) {
   };
 }
 
-/** Files named on the command line, with the images inside named folders (not recursive); an empty folder is an error of its own. */
+/**
+ * Files named on the command line, with the images inside named folders (not
+ * recursive); an empty folder is an error of its own. Paths are resolved
+ * against the folder the command runs in (the engine takes absolute paths).
+ */
 export async function expandInputs(inputs: string[]): Promise<Array<{ file: string; error?: ErrorInfo }>> {
   const out: Array<{ file: string; error?: ErrorInfo }> = [];
-  for (const input of inputs) {
+  for (const input of inputs.map((p) => path.resolve(p))) {
     const stat = await fs.stat(input).catch(() => null);
     if (stat?.isDirectory()) {
       const names = (await fs.readdir(input)).filter((n) => !n.startsWith('.') && looksLikeImage(n)).sort();
@@ -41,11 +45,17 @@ export async function expandInputs(inputs: string[]): Promise<Array<{ file: stri
   return out;
 }
 
-/** `<dir>/<stem><suffix>`, with -2, -3 … after the stem when an earlier input of this run had the same name. */
-export function uniqueStem(dir: string, file: string, used: Set<string>, suffix = ''): string {
-  const stem = path.basename(file, path.extname(file));
-  let base = path.join(dir, `${stem}${suffix}`);
-  for (let i = 2; used.has(base); i++) base = path.join(dir, `${stem}-${i}${suffix}`);
+/**
+ * `<dir>/<name>.<ext>`: the prefix of every output of `file` in this run (see
+ * engine/tasks/task.ts). The source extension stays, so `scene.jpg` and
+ * `scene.png` never share outputs; `-2`, `-3` … go after the stem when an
+ * earlier input of this run had the same name (`scene-2.jpg`).
+ */
+export function outputBase(dir: string, file: string, used: Set<string>): string {
+  const ext = path.extname(file);
+  const stem = path.basename(file, ext);
+  let base = path.join(dir, `${stem}${ext}`);
+  for (let i = 2; used.has(base); i++) base = path.join(dir, `${stem}-${i}${ext}`);
   used.add(base);
   return base;
 }

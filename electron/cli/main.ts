@@ -1,8 +1,11 @@
 /**
  * `iriscope` command line: the same engine as the app, for scripts and
  * batch work. Human-readable output by default; `--json` prints one JSON
- * record per line on stdout (progress and errors go to stderr).
+ * record per line on stdout (progress and errors go to stderr). Relative
+ * paths are resolved against the folder the command runs in: the engine takes
+ * absolute paths only.
  */
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { toErrorInfo, type ErrorInfo } from '../common/errors';
 import { Engine } from '../engine/engine';
@@ -11,6 +14,7 @@ import { colorizeCommand } from './colorize-command';
 import { facesCommand } from './faces-command';
 import { detectCommand } from './detect-command';
 import { serveCommand } from './serve';
+import { batchCommand } from './batch-command';
 
 const program = new Command();
 let verbose = false;
@@ -50,7 +54,7 @@ program
     try {
       for (const file of files) {
         try {
-          const meta = await engine.inspectImage({ path: file });
+          const meta = await engine.inspectImage({ path: path.resolve(file) });
           if (options.json) process.stdout.write(`${JSON.stringify({ file, ok: true, image: meta })}\n`);
           else printImageMeta(meta);
         } catch (error) {
@@ -73,7 +77,7 @@ program
   .action(async (folder: string, options: { json?: boolean }) => {
     const engine = await Engine.create();
     try {
-      const model = await engine.importModel({ path: folder });
+      const model = await engine.importModel({ path: path.resolve(folder) });
       if (options.json) process.stdout.write(`${JSON.stringify(model)}\n`);
       else process.stdout.write(`Imported "${model.name}" (${model.id}) into ${model.dir}\n`);
     } finally {
@@ -85,6 +89,7 @@ serveCommand(program);
 colorizeCommand(program, (info, file) => printError(info, file));
 facesCommand(program, (info, file) => printError(info, file));
 detectCommand(program, (info, file) => printError(info, file));
+batchCommand(program);
 
 function printError(info: ErrorInfo, file?: string): void {
   process.stderr.write(`error${file ? ` (${file})` : ''}: ${info.message}\n`);

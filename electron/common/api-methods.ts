@@ -29,6 +29,7 @@ export const JSON_METHODS = [
   'colorizePreview',
   'getColorization',
   'exportColorization',
+  'batchStatus',
 ] as const;
 
 /** Calls whose request or response body is bytes rather than JSON. */

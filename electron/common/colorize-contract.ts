@@ -10,9 +10,9 @@
  * photo; its `imageId` is in the result.
  */
 import { z } from 'zod';
+import { FilePath } from './file-path';
 
 const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, _ and -');
-const FilePath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains a NUL byte');
 
 export const COLORIZE_MAX_SAMPLES = 16;
 export const COLORIZE_DEFAULT_SAMPLES = 4;
@@ -110,6 +110,8 @@ export const colorizeApi = {
       sampleIndex: z.number().int().min(0).max(10_000),
       path: FilePath,
       format: z.enum(COLORIZE_EXPORT_FORMATS).optional(),
+      /** Replace a file already at `path` (never an input: images open in the engine are always refused). Without it an existing file is refused with OUTPUT_EXISTS. */
+      overwrite: z.boolean().optional(),
     }).strict(),
     output: z.object({ path: z.string(), bytes: z.number().int().nonnegative(), format: z.enum(COLORIZE_EXPORT_FORMATS), width: z.number().int(), height: z.number().int() }),
   },

@@ -7,11 +7,13 @@
  * HTTP/WebSocket server, and the in-process calls of the CLI and tests.
  */
 import { z } from 'zod';
+import { FilePath } from './file-path';
 import type { BinaryMethod, JsonMethod } from './api-methods';
 import { ERROR_CODES } from './errors';
 import { faceApi } from './faces-contract';
 import { detectApi, DetectResultSchema } from './detect-contract';
 import { colorizeApi } from './colorize-contract';
+import { batchApi } from './batch-contract';
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -23,8 +25,6 @@ export const ErrorInfoSchema = z.object({
 });
 
 const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, _ and -');
-/** An absolute or relative path on the engine's machine. */
-const FilePath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains a NUL byte');
 
 export const GeoInfoSchema = z.object({
   /** EPSG code of the CRS (projected or geographic), null when the file names none. */
@@ -285,6 +285,8 @@ export const api = {
   colorizePreview: method(colorizeApi.colorizePreview.input, colorizeApi.colorizePreview.output),
   getColorization: method(colorizeApi.getColorization.input, colorizeApi.getColorization.output),
   exportColorization: method(colorizeApi.exportColorization.input, colorizeApi.exportColorization.output),
+  /** Batch at scale: a run's status read from its Redis queue (read-only; see batch-contract.ts). */
+  batchStatus: method(batchApi.batchStatus.input, batchApi.batchStatus.output),
 } satisfies Record<JsonMethod, { input: z.ZodType; output: z.ZodType }>;
 
 /** Binary calls: their JSON part is validated like the others; the bytes are carried raw. */

@@ -5,10 +5,10 @@
  * in pixels of the full-resolution image.
  */
 import { z } from 'zod';
+import { FilePath } from './file-path';
 
 const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, _ and -');
 const ModelId = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a model id');
-const FilePath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains a NUL byte');
 const Unit = z.number().min(0).max(1);
 
 export const DETECT_MODES = ['cascade', 'tiled'] as const;
@@ -177,6 +177,8 @@ export const detectApi = {
       maxSide: z.number().int().min(256).max(16384).optional(),
       /** Annotated image: add full-resolution crops of the best detections under the overview. */
       crops: z.boolean().optional(),
+      /** Replace a file already at `path` (never an input: images open in the engine are always refused). Without it an existing file is refused with OUTPUT_EXISTS. */
+      overwrite: z.boolean().optional(),
     }).strict(),
     output: z.object({ path: z.string(), bytes: z.number().int().nonnegative(), detections: z.number().int().nonnegative(), format: z.enum(DETECT_EXPORT_FORMATS) }),
   },

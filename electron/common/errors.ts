@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   'PROVIDER_UNAVAILABLE',
   'CANCELLED',
   'DISK_FULL',
+  /** An output would land on an input or on a file Iriscope did not write in this run. */
+  'OUTPUT_EXISTS',
   'ENGINE_RESTARTED',
   'INTERNAL',
 ] as const;

@@ -5,9 +5,9 @@
  * (EXIF orientation applied), at full resolution.
  */
 import { z } from 'zod';
+import { FilePath } from './file-path';
 
 const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, _ and -');
-const FilePath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains a NUL byte');
 
 /** MediaPipe keypoint order; "right" is the subject's right (image left in an unmirrored photo). */
 export const FACE_KEYPOINT_NAMES = ['rightEye', 'leftEye', 'noseTip', 'mouth', 'rightEar', 'leftEar'] as const;
@@ -91,6 +91,8 @@ export const faceApi = {
       format: z.enum(FACE_EXPORT_FORMATS),
       path: FilePath,
       threshold: z.number().min(0).max(1).optional(),
+      /** Replace a file already at `path` (never an input: images open in the engine are always refused). Without it an existing file is refused with OUTPUT_EXISTS. */
+      overwrite: z.boolean().optional(),
     }).strict(),
     output: z.object({ path: z.string(), bytes: z.number().int().nonnegative(), faces: z.number().int().nonnegative() }),
   },

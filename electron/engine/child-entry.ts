@@ -18,7 +18,8 @@ export function forkChild(entry: ChildEntry): ChildProcess {
   const fromSource = here.endsWith('.ts');
   const modulePath = fromSource ? path.join(path.dirname(here), ENTRIES[entry]) : path.join(path.dirname(here), `${entry}.mjs`);
   return fork(modulePath, [], {
-    execArgv: fromSource ? ['--import', 'tsx'] : [],
+    // tsx resolved from here, not from the working folder (the CLI runs from any folder).
+    execArgv: fromSource ? ['--import', import.meta.resolve('tsx')] : [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   });

@@ -14,12 +14,16 @@ import type {
   EngineInfo,
   ImageInfo,
   IriscopeApi,
+  Settings,
   ThumbnailRequest,
   TileRequest,
 } from '../common/contract';
 import { IriscopeError } from '../common/errors';
 import { writeAtomically } from './fs/atomic-write';
+import { OutputGuard } from './fs/output-guard';
 import { sweepStalePartials } from './fs/stale-files';
+import { connectRedis, listRuns, requireRunMeta } from './batch/run-queue';
+import { runStatus } from './batch/run-status';
 import { listDirectory } from './directory-listing';
 import { ImageStore } from './images/image-store';
 import { probeImage } from './images/probe-image';
@@ -45,6 +49,8 @@ export interface EngineOptions {
   jobs?: JobQueueOptions;
   /** Record opened images in the settings' recent files (the app: yes; batch work on the command line: no). */
   rememberRecent?: boolean;
+  /** Inference settings for this engine only, over the user's (a batch worker's --provider); never saved. */
+  inference?: Partial<Settings['inference']>;
 }
 
 /**
@@ -61,6 +67,8 @@ export class Engine implements IriscopeApi {
   readonly faces: FaceService;
   readonly detection: DetectService;
   readonly colorization: ColorizeService;
+  /** Every result file goes through it: never over an input, never over a file it did not write. */
+  readonly outputs: OutputGuard;
   private readonly events = new EventEmitter();
 
   private constructor(options: EngineOptions) {
@@ -70,12 +78,13 @@ export class Engine implements IriscopeApi {
     this.rememberRecent = options.rememberRecent ?? true;
     this.settings = new SettingsStore(path.join(this.paths.dataDir, 'settings.json'));
     this.jobs = new JobQueue((job) => this.publish({ type: 'job', job }), options.jobs);
-    this.sessions = new SessionManager(() => this.settings.get().inference, path.join(this.paths.appRoot, 'assets', 'onnx', 'probe-conv.onnx'));
+    this.sessions = new SessionManager(() => ({ ...this.settings.get().inference, ...options.inference }), path.join(this.paths.appRoot, 'assets', 'onnx', 'probe-conv.onnx'));
     this.models = new ModelRegistry(path.join(this.paths.appRoot, 'models'), path.join(this.paths.dataDir, 'models'), this.sessions);
     this.images = new ImageStore(new PyramidCache(this.paths.cacheDir), this.jobs, () => this.settings.get(), (image) => this.publish({ type: 'image', image }));
-    this.faces = new FaceService(this.images, this.jobs, this.models);
-    this.detection = new DetectService(this.images, this.jobs, this.models, () => this.sessions.reports());
-    this.colorization = new ColorizeService(this.images, this.jobs, this.models, new PyramidCache(this.paths.cacheDir), this.paths.cacheDir, () => this.settings.get());
+    this.outputs = new OutputGuard(() => this.images.list().map((image) => image.path));
+    this.faces = new FaceService(this.images, this.jobs, this.models, this.outputs);
+    this.detection = new DetectService(this.images, this.jobs, this.models, this.outputs, () => this.sessions.reports());
+    this.colorization = new ColorizeService(this.images, this.jobs, this.models, new PyramidCache(this.paths.cacheDir), this.paths.cacheDir, () => this.settings.get(), this.outputs);
     this.events.setMaxListeners(100);
   }
 
@@ -244,6 +253,17 @@ export class Engine implements IriscopeApi {
 
   async exportColorization(input: ApiInput<'exportColorization'>): Promise<ApiOutput<'exportColorization'>> {
     return this.colorization.export(input);
+  }
+
+  /** Read-only: one run's status, or every run's, from the Redis queue at `queue`. */
+  async batchStatus({ queue, run }: ApiInput<'batchStatus'>): Promise<ApiOutput<'batchStatus'>> {
+    const redis = await connectRedis(queue);
+    try {
+      const metas = run ? [await requireRunMeta(redis, run, queue)] : await listRuns(redis);
+      return { runs: await Promise.all(metas.map((meta) => runStatus(redis, meta))) };
+    } finally {
+      redis.disconnect();
+    }
   }
 
   async readTile({ imageId, level, x, y }: TileRequest): Promise<Uint8Array> {

@@ -208,6 +208,8 @@ function statusFor(code: string): number {
     case 'NOT_FOUND':
     case 'MODEL_NOT_FOUND':
       return 404;
+    case 'OUTPUT_EXISTS':
+      return 409;
     case 'INTERNAL':
       return 500;
     case 'DISK_FULL':

@@ -4,6 +4,7 @@ import { EmptyState } from './components/EmptyState';
 import { FileBrowser } from './components/FileBrowser';
 import { JobPanel } from './components/JobPanel';
 import { Notices } from './components/Notices';
+import { BatchDialog } from './components/BatchDialog';
 import { SettingsDialog } from './components/SettingsDialog';
 import { SidePanel } from './components/SidePanel';
 import { ShortcutsDialog } from './components/ShortcutsDialog';
@@ -84,6 +85,7 @@ export function App() {
       <Notices />
       <FileBrowser />
       <SettingsDialog />
+      <BatchDialog />
       <ShortcutsDialog />
       {dragging && (
         <div className="drop-overlay" aria-hidden>

@@ -17,6 +17,8 @@
  *   detect     ODGI cascade vs the tiled full-resolution baseline on 8k/16k/20k
  *              scenes with ground truth: time ratio, recall, AP@0.5, area read
  *              at full resolution, peak RSS, AP-vs-time over γ (sizes: -- detect 8192)
+ *   batch      `iriscope worker` on a real Redis: files/s with 1 and 2 workers
+ *              (ratio), detect on small aerial crops (-- batch 100 256)
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +46,12 @@ if (which === 'detect' || which === 'all') {
   const sizes = process.argv.slice(3).map(Number).filter(Boolean);
   await benchDetect(sizes.length ? sizes : [8192, 16384, 20000]);
 }
-if (!['pyramid', 'providers', 'colorize', 'faces', 'detect', 'all'].includes(which)) {
-  console.error(`unknown benchmark "${which}": use pyramid, providers, colorize, faces, detect or all`);
+if (which === 'batch' || which === 'all') {
+  const { benchBatch } = await import('./batch');
+  const [count, px] = process.argv.slice(3).map(Number);
+  await benchBatch(count || undefined, px || undefined);
+}
+if (!['pyramid', 'providers', 'colorize', 'faces', 'detect', 'batch', 'all'].includes(which)) {
+  console.error(`unknown benchmark "${which}": use pyramid, providers, colorize, faces, detect, batch or all`);
   process.exit(2);
 }

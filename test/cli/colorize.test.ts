@@ -36,8 +36,8 @@ describe('iriscope colorize', () => {
     const [png, notes, jpg, missing] = records;
     expect(notes.error).toMatchObject({ code: 'UNSUPPORTED_FORMAT' });
     expect(missing.error).toMatchObject({ code: 'FILE_NOT_FOUND' });
-    expect(png.outputs.map((f: string) => path.basename(f))).toEqual(['boats.colorized-s11-1.png', 'boats.colorized-s11-2.png', 'boats.colorized-s11-3.png']);
-    expect(jpg.outputs.map((f: string) => path.basename(f))).toEqual(['boats-2.colorized-s11-1.jpg', 'boats-2.colorized-s11-2.jpg', 'boats-2.colorized-s11-3.jpg']);
+    expect(png.outputs.map((f: string) => path.basename(f))).toEqual(['boats.png.colorized-s11-1.png', 'boats.png.colorized-s11-2.png', 'boats.png.colorized-s11-3.png']);
+    expect(jpg.outputs.map((f: string) => path.basename(f))).toEqual(['boats.jpg.colorized-s11-1.jpg', 'boats.jpg.colorized-s11-2.jpg', 'boats.jpg.colorized-s11-3.jpg']);
     for (const record of [png, jpg]) {
       expect(record.seed).toBe(11);
       expect(record.timing).toEqual({ embed_ms: expect.any(Number), sample_ms: expect.any(Number), total_ms: expect.any(Number) });
@@ -64,7 +64,7 @@ describe('iriscope colorize', () => {
     const b = await iriscope('colorize', photo, '-n', '2', '-s', '3', '-t', '0.7', '-m', 'pic-cpu64', '-o', path.join(dir, 'b'), '-f', 'png');
     expect([a.code, b.code]).toEqual([0, 0]);
     expect(a.stdout).toContain('2 colorizations');
-    for (const name of ['again.colorized-s3-1.png', 'again.colorized-s3-2.png']) {
+    for (const name of ['again.jpg.colorized-s3-1.png', 'again.jpg.colorized-s3-2.png']) {
       const [x, y] = await Promise.all([sharp(path.join(dir, 'a', name)).raw().toBuffer(), sharp(path.join(dir, 'b', name)).raw().toBuffer()]);
       expect(x.equals(y)).toBe(true);
     }

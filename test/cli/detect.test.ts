@@ -54,14 +54,14 @@ describe.skipIf(!odgiModelDirs().length)('iriscope detect', () => {
     expect(stderr).toContain('"notes.png" is not an image Iriscope can read');
     expect(stderr).toContain('detect: 2 of 3 images done');
 
-    expect((await fs.readdir(out)).sort()).toEqual(['scene.geojson', 'tile-3000012.coco.json']);
-    const gj = JSON.parse(await fs.readFile(path.join(out, 'scene.geojson'), 'utf8'));
+    expect((await fs.readdir(out)).sort()).toEqual(['scene.tif.detect.geojson', 'tile-3000012.jpg.detect.coco.json']);
+    const gj = JSON.parse(await fs.readFile(path.join(out, 'scene.tif.detect.geojson'), 'utf8'));
     expect(gj.features).toHaveLength(scene.detections.length);
     if (scene.detections.length) {
       const [x, y] = scene.detections[0].box;
       expect(gj.features[0].geometry.coordinates[0]).toContainEqual([GEO_ORIGIN[0] + x * GEO_GSD, GEO_ORIGIN[1] - y * GEO_GSD]);
     }
-    const coco = JSON.parse(await fs.readFile(path.join(out, 'tile-3000012.coco.json'), 'utf8'));
+    const coco = JSON.parse(await fs.readFile(path.join(out, 'tile-3000012.jpg.detect.coco.json'), 'utf8'));
     expect(coco.annotations.map((a: { bbox: number[] }) => a.bbox)).toEqual(tile.detections.map((d: { box: number[] }) => d.box));
   });
 
@@ -75,7 +75,7 @@ describe.skipIf(!odgiModelDirs().length)('iriscope detect', () => {
     expect(record.crops).toEqual([]);
     expect(record.export_errors).toEqual([{ format: 'geojson', error: expect.objectContaining({ code: 'BAD_REQUEST' }) }]);
     expect(stderr).toContain('has no georeferencing');
-    expect(await fs.readdir(out)).toEqual(['tile-3000002.csv']);
+    expect(await fs.readdir(out)).toEqual(['tile-3000002.jpg.detect.csv']);
   });
 
   it('refuses to run with nothing to do, and names bad options', async () => {

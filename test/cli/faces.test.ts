@@ -53,10 +53,10 @@ describe('iriscope faces', () => {
     expect(stderr).toMatch(/\[1\/4\] musicians-ireland\.jpg: \d+% Scanning for faces/);
     expect(stderr).toContain('faces: 2 of 4 images done, 5 faces, 2 failed');
 
-    expect((await fs.readdir(out)).sort()).toEqual(['astronaut.faces.jpg', 'astronaut.faces.json', 'musicians-ireland.faces.jpg', 'musicians-ireland.faces.json']);
-    const annotated = await sharp(path.join(out, 'musicians-ireland.faces.jpg')).metadata();
+    expect((await fs.readdir(out)).sort()).toEqual(['astronaut.jpg.faces.jpg', 'astronaut.jpg.faces.json', 'musicians-ireland.jpg.faces.jpg', 'musicians-ireland.jpg.faces.json']);
+    const annotated = await sharp(path.join(out, 'musicians-ireland.jpg.faces.jpg')).metadata();
     expect([annotated.format, annotated.width, annotated.height]).toEqual(['jpeg', 1024, 416]);
-    const saved = JSON.parse(await fs.readFile(path.join(out, 'musicians-ireland.faces.json'), 'utf8'));
+    const saved = JSON.parse(await fs.readFile(path.join(out, 'musicians-ireland.jpg.faces.json'), 'utf8'));
     expect(saved.faces.map((f: { box: number[] }) => f.box)).toEqual(stage.faces.map((f: { box: number[] }) => f.box));
   }, 180_000);
 

@@ -66,7 +66,7 @@ export function ColorizePanel({ image }: { image: ImageInfo }) {
     const suggested = suggestColorizePath(image.path, selected.seed, selected.batchIndex, EXTENSION[format]);
     if (api.desktop) {
       const chosen = await api.desktop.saveFileDialog({ defaultPath: suggested, filters: [{ name: format.toUpperCase(), extensions: [EXTENSION[format]] }] });
-      if (chosen) await exportTo(image.id, selected.index, chosen);
+      if (chosen) await exportTo(image.id, selected.index, chosen, undefined, true);
     } else {
       setSaving({ index: selected.index, path: suggested, format });
     }

@@ -52,7 +52,8 @@ interface ColorizeState {
   loadPreview(imageId: string): Promise<void>;
   select(imageId: string, index: number): void;
   set(patch: Partial<Pick<ColorizeState, 'samples' | 'temperature' | 'seed' | 'modelId' | 'view' | 'split' | 'panelOpen'>>): void;
-  exportTo(imageId: string, sampleIndex: number, path: string, format?: ColorizeExportFormat): Promise<boolean>;
+  /** `overwrite`: the user confirmed replacing an existing file (the system save dialog asks). */
+  exportTo(imageId: string, sampleIndex: number, path: string, format?: ColorizeExportFormat, overwrite?: boolean): Promise<boolean>;
 }
 
 const EMPTY: PhotoColorize = { gallery: null, jobId: null, preview: null, selected: 0 };
@@ -130,9 +131,9 @@ export const useColorize = create<ColorizeState>((set, get) => ({
     set(update);
   },
 
-  async exportTo(imageId, sampleIndex, path, format) {
+  async exportTo(imageId, sampleIndex, path, format, overwrite) {
     try {
-      const written = await api.exportColorization({ imageId, sampleIndex, path, format });
+      const written = await api.exportColorization({ imageId, sampleIndex, path, format, ...(overwrite ? { overwrite } : {}) });
       set({ lastExport: { imageId, path: written.path } });
       return true;
     } catch (error) {

@@ -55,6 +55,9 @@ export function TopBar({ onOpen, viewer }: { onOpen: () => void; viewer: RefObje
         </div>
       )}
       <div className="toolbar-group end">
+        <button type="button" className="icon-button" onClick={() => setDialog('batch', true)} title="Batch runs on a queue" aria-label="Batch runs" data-testid="batch-button">
+          <Icon name="jobs" />
+        </button>
         <button type="button" className="icon-button" onClick={() => setDialog('shortcuts', true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
           <Icon name="keyboard" />
         </button>

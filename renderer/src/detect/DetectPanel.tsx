@@ -68,7 +68,7 @@ export function DetectPanel({ image, viewer }: { image: ImageInfo; viewer: RefOb
     if (api.desktop) {
       const ext = EXTENSION[format].split('.').pop()!;
       const chosen = await api.desktop.saveFileDialog({ defaultPath: suggested, filters: [{ name: format.toUpperCase(), extensions: [ext] }] });
-      if (chosen) await exportTo(image.id, format, chosen, format === 'png');
+      if (chosen) await exportTo(image.id, format, chosen, format === 'png', true);
     } else {
       setSaving({ format, path: suggested });
     }

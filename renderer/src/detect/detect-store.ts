@@ -34,7 +34,8 @@ interface DetectState {
   setScore(imageId: string, score: number): void;
   refilter(imageId: string, patch: Partial<DetectThresholds>): void;
   select(id: number | null): void;
-  exportTo(imageId: string, format: DetectExportFormat, path: string, crops?: boolean): Promise<boolean>;
+  /** `overwrite`: the user confirmed replacing an existing file (the system save dialog asks). */
+  exportTo(imageId: string, format: DetectExportFormat, path: string, crops?: boolean, overwrite?: boolean): Promise<boolean>;
 }
 
 export const EMPTY_DETECTIONS: ImageDetections = {
@@ -95,11 +96,11 @@ export const useDetect = create<DetectState>((set, get) => ({
     set({ selected: id });
   },
 
-  async exportTo(imageId, format, path, crops) {
+  async exportTo(imageId, format, path, crops, overwrite) {
     const entry = detectionsOf(get(), imageId);
     set({ exporting: format });
     try {
-      const written = await api.exportDetections({ imageId, format, path, scoreThreshold: entry.scoreThreshold, ...(crops ? { crops } : {}) });
+      const written = await api.exportDetections({ imageId, format, path, scoreThreshold: entry.scoreThreshold, ...(crops ? { crops } : {}), ...(overwrite ? { overwrite } : {}) });
       set({ lastExport: { imageId, path: written.path, detections: written.detections, format } });
       return true;
     } catch (error) {

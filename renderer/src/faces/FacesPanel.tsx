@@ -58,7 +58,7 @@ export function FacesPanel({ image, viewer }: { image: ImageInfo; viewer: RefObj
     const suggested = suggestExportPath(image.path, EXTENSION[format]);
     if (api.desktop) {
       const chosen = await api.desktop.saveFileDialog({ defaultPath: suggested, filters: [{ name: format.toUpperCase(), extensions: [EXTENSION[format]] }] });
-      if (chosen) await exportTo(image.id, format, chosen);
+      if (chosen) await exportTo(image.id, format, chosen, true);
     } else {
       setSaving({ format, path: suggested });
     }

@@ -25,7 +25,8 @@ interface FacesState {
   setThreshold(imageId: string, threshold: number): void;
   hover(id: number | null): void;
   select(id: number | null): void;
-  exportTo(imageId: string, format: FaceExportFormat, path: string): Promise<boolean>;
+  /** `overwrite`: the user confirmed replacing an existing file (the system save dialog asks). */
+  exportTo(imageId: string, format: FaceExportFormat, path: string, overwrite?: boolean): Promise<boolean>;
 }
 
 const EMPTY: ImageFaces = { result: null, jobId: null, threshold: 0.65 };
@@ -68,10 +69,10 @@ export const useFaces = create<FacesState>((set, get) => ({
     set({ selected: id });
   },
 
-  async exportTo(imageId, format, path) {
+  async exportTo(imageId, format, path, overwrite) {
     try {
       const threshold = facesOf(get(), imageId).threshold;
-      const written = await api.exportFaces({ imageId, format, path, threshold });
+      const written = await api.exportFaces({ imageId, format, path, threshold, ...(overwrite ? { overwrite } : {}) });
       set({ lastExport: { imageId, path: written.path, faces: written.faces } });
       return true;
     } catch (error) {

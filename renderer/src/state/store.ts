@@ -24,7 +24,7 @@ interface AppState {
   jobs: Record<string, JobInfo>;
   notices: Notice[];
   view: ViewState;
-  dialogs: { fileBrowser: boolean; settings: boolean; shortcuts: boolean };
+  dialogs: { fileBrowser: boolean; settings: boolean; shortcuts: boolean; batch: boolean };
 
   init(): Promise<void>;
   openPaths(paths: string[]): Promise<void>;
@@ -53,7 +53,7 @@ export const useApp = create<AppState>((set, get) => ({
   jobs: {},
   notices: [],
   view: { zoom: 1, cursor: null },
-  dialogs: { fileBrowser: false, settings: false, shortcuts: false },
+  dialogs: { fileBrowser: false, settings: false, shortcuts: false, batch: false },
 
   async init() {
     api.onEvent((event) => handleEvent(event));

@@ -15,8 +15,8 @@ import type { Colorization, ColorizeExportFormat, Colorizer } from '../../../com
 import { COLORIZE_DEFAULT_SAMPLES, COLORIZE_DEFAULT_TEMPERATURE } from '../../../common/colorize-contract';
 import { IriscopeError, cancelledError } from '../../../common/errors';
 import { assertDiskFits, colorizeBytes } from '../../budgets';
-import { writeAtomically } from '../../fs/atomic-write';
-import { fsError } from '../../fs/fs-errors';
+import { fsError, outputExistsError } from '../../fs/fs-errors';
+import type { ExistingOutput, OutputGuard } from '../../fs/output-guard';
 import { processAlive } from '../../fs/stale-files';
 import type { ImageStore } from '../../images/image-store';
 import type { PyramidCache } from '../../images/pyramid/pyramid-cache';
@@ -24,7 +24,6 @@ import { PYRAMID_FORMAT_VERSION, TILE_SIZE, type PyramidRecord } from '../../ima
 import type { PyramidReader } from '../../images/pyramid/pyramid-reader';
 import type { JobContext, JobQueue } from '../../jobs/job-queue';
 import type { ModelRegistry } from '../../models/model-registry';
-import { checkExportTarget } from '../faces/export-faces';
 import {
   coefficientsFor,
   encodePyramid,
@@ -73,6 +72,7 @@ export class ColorizeService {
     private readonly cache: PyramidCache,
     cacheDir: string,
     private readonly settings: () => Settings,
+    private readonly outputs: OutputGuard,
   ) {
     this.root = path.join(cacheDir, 'colorize');
   }
@@ -307,20 +307,19 @@ export class ColorizeService {
     return this.cleaned;
   }
 
-  /** Writes one sample at full resolution to `path`, atomically, never over the original. */
+  /** Writes one sample at full resolution to `path`, atomically, through the output guard. */
   async export(input: ApiInput<'exportColorization'>): Promise<ApiOutput<'exportColorization'>> {
     const image = this.images.get(input.imageId);
     const gallery = this.galleries.get(input.imageId);
     if (!gallery) throw new IriscopeError({ code: 'NOT_FOUND', message: `"${image.name}" has not been colorized yet.`, hint: 'Run Colorize first, then export a sample.' });
     const grid = gallery.grids[input.sampleIndex];
     if (!grid) throw new IriscopeError({ code: 'BAD_REQUEST', message: `There is no sample ${input.sampleIndex + 1}: the gallery has ${gallery.grids.length}.` });
-    const target = await checkExportTarget(input.path, image.path);
-    const format: OutputFormat = input.format ?? formatFromExtension(target) ?? formatFor(image.format);
+    const format: OutputFormat = input.format ?? formatFromExtension(input.path) ?? formatFor(image.format);
     const reader = await this.images.whenReady(input.imageId);
     await fs.mkdir(this.root, { recursive: true });
     await assertDiskFits(this.root, reader.width * reader.height * 3, { what: 'Exporting a colorization of', image: image.name, width: reader.width, height: reader.height });
     const metadata = await exportMetadata(image.path);
-    await writeAtomically(target, async (temp) => {
+    const { path: target } = await this.outputs.write(input.path, async (temp) => {
       const vFile = tempRenderPath(this.root, 'export');
       try {
         await renderFullResolution(reader, [coefficientsFor(gallery.photo, grid)], [vFile], { metadata });
@@ -328,7 +327,7 @@ export class ColorizeService {
       } finally {
         await removeQuietly(vFile);
       }
-    });
+    }, { existing: input.overwrite ? 'replace' : 'refuse' });
     const { size } = await fs.stat(target);
     return { path: target, bytes: size, format, width: reader.width, height: reader.height };
   }
@@ -341,8 +340,14 @@ export class ColorizeService {
     format: OutputFormat,
     original: string,
     ctx?: Pick<JobContext, 'signal' | 'progress'>,
+    existing: ExistingOutput = 'refuse',
   ): Promise<void> {
     await fs.mkdir(this.root, { recursive: true });
+    // Refused before minutes of rendering, not after (the guard checks again when each file lands).
+    for (const target of targets) {
+      if (await this.outputs.isInput(target)) throw outputExistsError(path.resolve(target), 'input');
+      if (existing === 'refuse' && (await fs.lstat(target).then(() => true, () => false))) throw outputExistsError(path.resolve(target), 'existing');
+    }
     await this.cleanStale();
     const group = samplesAtOnce(reader.width, reader.height);
     await assertDiskFits(this.root, Math.min(group, targets.length) * reader.width * reader.height * 3, { what: 'Colorizing', image: path.basename(original), width: reader.width, height: reader.height });
@@ -359,7 +364,7 @@ export class ColorizeService {
         });
         for (const [i, n] of members.entries()) {
           if (ctx?.signal.aborted) throw cancelledError('Colorizing');
-          await writeAtomically(targets[n], (temp) => encodeRendered(vFiles[i], temp, format));
+          await this.outputs.write(targets[n], (temp) => encodeRendered(vFiles[i], temp, format), { existing });
         }
       } finally {
         await removeQuietly(...vFiles);

@@ -20,6 +20,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { cancelledError } from '../../../common/errors';
 import type { PyramidReader } from '../../images/pyramid/pyramid-reader';
+import { releaseTemp, trackTemp } from '../../fs/temp-files';
 import { openImageFile } from '../../images/sharp-setup';
 import type { ModelRegistry } from '../../models/model-registry';
 import { applyGuided, fullResPlan, guidedCoefficients, workingSize, type GuidedCoefficients } from './edge-aware-upsample';
@@ -262,10 +263,13 @@ export async function renderSmall(reader: PyramidReader, photo: Pick<SampledPhot
 }
 
 export async function removeQuietly(...files: string[]): Promise<void> {
-  for (const file of files) await fs.rm(file, { force: true, recursive: true }).catch(() => undefined);
+  for (const file of files) {
+    await fs.rm(file, { force: true, recursive: true }).catch(() => undefined);
+    releaseTemp(file);
+  }
 }
 
-/** A temporary rendered sample: `.<name>.<pid>.<random>.render.png` (swept when its process is gone). */
+/** A temporary rendered sample: `.<name>.<pid>.<random>.render.png` (swept when its process is gone; tracked, so a signal can remove it: see fs/temp-files.ts). */
 export function tempRenderPath(dir: string, name: string): string {
-  return path.join(dir, `.${name}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.render.png`);
+  return trackTemp(path.join(dir, `.${name}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.render.png`));
 }

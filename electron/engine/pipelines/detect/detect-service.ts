@@ -8,6 +8,7 @@
 import type { ApiInput, JobInfo } from '../../../common/contract';
 import { DETECT_CANDIDATE_FLOOR, type DetectMode, type DetectResult, type DetectThresholds, type Detection } from '../../../common/detect-contract';
 import { IriscopeError } from '../../../common/errors';
+import type { ExistingOutput, OutputGuard } from '../../fs/output-guard';
 import type { ImageStore } from '../../images/image-store';
 import type { JobContext, JobQueue } from '../../jobs/job-queue';
 import type { LoadedModel, ModelRegistry } from '../../models/model-registry';
@@ -42,6 +43,7 @@ export class DetectService {
     private readonly images: ImageStore,
     private readonly jobs: JobQueue,
     private readonly models: ModelRegistry,
+    private readonly outputs: OutputGuard,
     private readonly sessionReports: () => SessionReport[] = () => [],
   ) {}
 
@@ -157,7 +159,8 @@ export class DetectService {
   }
 
   /** Writes an export as a job (kind 'export'); resolves when the file is in place. */
-  export(input: ApiInput<'exportDetections'>): { job: JobInfo; done: Promise<{ path: string; bytes: number; detections: number; format: typeof input.format }> } {
+  /** `existing` overrides the call's `overwrite` for the engine's own batch work ('keep': a finished output stays). */
+  export(input: ApiInput<'exportDetections'>, existing: ExistingOutput = input.overwrite ? 'replace' : 'refuse'): { job: JobInfo; done: Promise<{ path: string; bytes: number; written: boolean; detections: number; format: typeof input.format }> } {
     const image = this.images.get(input.imageId);
     const entry = this.entryFor(input.imageId, image.name);
     const threshold = input.scoreThreshold ?? entry.result.thresholds.scoreThreshold;
@@ -179,6 +182,8 @@ export class DetectService {
           maxSide: input.maxSide,
           crops: input.crops,
           ctx,
+          guard: this.outputs,
+          existing,
         });
         return { ...written, detections: detections.length, format: input.format };
       },

@@ -4,7 +4,8 @@
  * (downscaled overview with the boxes, optionally full-resolution crops of
  * the best detections under it). Every file is produced in a temporary file
  * and renamed into place only when complete (a cancel or a full disk leaves
- * nothing behind), and never over the original.
+ * nothing behind), through the output guard: never over an input or a file
+ * it did not write.
  *
  * GeoJSON: coordinates are written in the image's CRS. RFC 7946 asks for
  * WGS 84 longitude/latitude; reprojecting would need a projection library,
@@ -19,8 +20,7 @@ import type { GeoInfo } from '../../../common/contract';
 import { CLASS_COLOURS, type DetectExportFormat, type DetectResult, type Detection } from '../../../common/detect-contract';
 import { IriscopeError } from '../../../common/errors';
 import { pixelToMap } from '../../../common/geo';
-import { writeAtomically } from '../../fs/atomic-write';
-import { fsError } from '../../fs/fs-errors';
+import type { ExistingOutput, OutputGuard } from '../../fs/output-guard';
 import type { PixelRegion } from './patches';
 
 export interface ExportContext {
@@ -43,22 +43,6 @@ export interface RegionReader {
 
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
-
-/** Refuses targets that are the original image (or a link to it), and folders that do not exist. */
-export async function checkTarget(target: string, original: string): Promise<string> {
-  const resolved = path.resolve(target);
-  const realOriginal = await fs.realpath(original).catch(() => path.resolve(original));
-  const realTarget = await fs.realpath(resolved).catch(() => null);
-  if (resolved === path.resolve(original) || resolved === realOriginal || realTarget === realOriginal) {
-    throw new IriscopeError({ code: 'BAD_REQUEST', message: `Iriscope never overwrites the original "${path.basename(original)}".`, hint: 'Choose another file name for the export.' });
-  }
-  const dir = path.dirname(resolved);
-  const stat = await fs.stat(dir).catch((error) => {
-    throw fsError(error, dir);
-  });
-  if (!stat.isDirectory()) throw new IriscopeError({ code: 'NOT_A_FILE', message: `"${dir}" is not a folder.` });
-  return resolved;
-}
 
 export function toCoco(image: ExportImage, result: DetectResult, dets: Detection[]) {
   return {
@@ -265,35 +249,40 @@ export async function writeDetectionExport(options: {
   maxSide?: number;
   crops?: boolean;
   ctx: ExportContext;
-}): Promise<{ path: string; bytes: number }> {
+  /** Where every output goes through (never over an input or a file it did not write). */
+  guard: OutputGuard;
+  existing?: ExistingOutput;
+}): Promise<{ path: string; bytes: number; written: boolean }> {
   const { format, image, result, detections: dets, ctx } = options;
-  const target = await checkTarget(options.target, image.path);
   ctx.throwIfCancelled();
-  const text = (content: string) => writeAtomically(target, async (temp) => {
+  const write = (produce: (temp: string) => Promise<void>) => options.guard.write(options.target, produce, { existing: options.existing });
+  const text = (content: string) => write(async (temp) => {
     await fs.writeFile(temp, content);
     ctx.throwIfCancelled();
   });
+  let done;
   switch (format) {
     case 'coco':
-      await text(`${JSON.stringify(toCoco(image, result, dets), null, 1)}\n`);
+      done = await text(`${JSON.stringify(toCoco(image, result, dets), null, 1)}\n`);
       break;
     case 'yolo':
-      await text(toYolo(image, dets));
+      done = await text(toYolo(image, dets));
       break;
     case 'csv':
-      await text(toCsv(image, dets));
+      done = await text(toCsv(image, dets));
       break;
     case 'geojson':
-      await text(`${JSON.stringify(toGeoJson(image, result, dets))}\n`);
+      // Built before anything is written: an image without georeferencing leaves no file.
+      done = await text(`${JSON.stringify(toGeoJson(image, result, dets))}\n`);
       break;
     default:
-      await writeAtomically(target, async (temp) => {
+      done = await write(async (temp) => {
         const img = await annotatedImage(options.reader, image, result, dets, format, { maxSide: options.maxSide ?? 4096, crops: options.crops ?? false }, ctx);
         ctx.progress(0.92, 'Encoding');
         await img.toFile(temp);
         ctx.throwIfCancelled();
       });
   }
-  const { size } = await fs.stat(target);
-  return { path: target, bytes: size };
+  const { size } = await fs.stat(done.path);
+  return { path: done.path, bytes: size, written: done.written };
 }

@@ -1,15 +1,12 @@
 /**
  * Face exports: an annotated copy of the photo (boxes, keypoints, labels;
  * EXIF and ICC kept), a JSON record or a CSV table. Every file is written
- * atomically, and never over the original.
+ * atomically through the output guard: never over an input or a file it did not write.
  */
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import sharp, { type OverlayOptions } from 'sharp';
-import { IriscopeError } from '../../../common/errors';
 import { FACE_KEYPOINT_NAMES, type Face, type FaceExportFormat, type FaceResult } from '../../../common/faces-contract';
-import { writeAtomically, writeFileAtomic } from '../../fs/atomic-write';
-import { fsError } from '../../fs/fs-errors';
+import type { ExistingOutput, OutputGuard } from '../../fs/output-guard';
 import { imageError } from '../../images/image-errors';
 import { openImageFile } from '../../images/sharp-setup';
 
@@ -52,7 +49,7 @@ function csvField(value: unknown): string {
 }
 
 /** A short label for a face: number, age, gender with probability, expression. */
-export function faceLabel(face: Face): string {
+export function faceLabel(face: Pick<Face, 'id' | 'age' | 'gender' | 'emotion'>): string {
   return `${face.id} · ${Math.round(face.age)} y · ${face.gender.label === 'female' ? 'F' : face.gender.label === 'male' ? 'M' : face.gender.label} ${Math.round(face.gender.p * 100)}% · ${face.emotion.label}`;
 }
 
@@ -92,26 +89,6 @@ export function faceOverlays(faces: Face[], width: number, height: number): Over
   return overlays;
 }
 
-/** Refuses targets that are the original image (or a link to it), and folders that do not exist. */
-export async function checkExportTarget(target: string, original: string): Promise<string> {
-  const resolved = path.resolve(target);
-  const realOriginal = await fs.realpath(original).catch(() => path.resolve(original));
-  const realTarget = await fs.realpath(resolved).catch(() => null);
-  if (resolved === path.resolve(original) || resolved === realOriginal || realTarget === realOriginal) {
-    throw new IriscopeError({
-      code: 'BAD_REQUEST',
-      message: `Iriscope never overwrites the original "${path.basename(original)}".`,
-      hint: 'Choose another file name for the export.',
-    });
-  }
-  const dir = path.dirname(resolved);
-  const stat = await fs.stat(dir).catch((error) => {
-    throw fsError(error, dir);
-  });
-  if (!stat.isDirectory()) throw new IriscopeError({ code: 'NOT_A_FILE', message: `"${dir}" is not a folder.` });
-  return resolved;
-}
-
 export async function writeFaceExport(options: {
   format: FaceExportFormat;
   target: string;
@@ -120,15 +97,19 @@ export async function writeFaceExport(options: {
   originalHasAlpha?: boolean;
   result: FaceResult;
   faces: Face[];
-}): Promise<{ path: string; bytes: number }> {
-  const { format, original, result, faces } = options;
-  const target = await checkExportTarget(options.target, original);
+  /** Where every output goes through (never over an input or a file it did not write). */
+  guard: OutputGuard;
+  existing?: ExistingOutput;
+}): Promise<{ path: string; bytes: number; written: boolean }> {
+  const { format, original, result, faces, guard } = options;
+  const write = (produce: (temp: string) => Promise<void>) => guard.write(options.target, produce, { existing: options.existing });
+  let done;
   if (format === 'json') {
-    await writeFileAtomic(target, `${JSON.stringify(faceRecord(original, result, faces), null, 2)}\n`);
+    done = await write((temp) => fs.writeFile(temp, `${JSON.stringify(faceRecord(original, result, faces), null, 2)}\n`));
   } else if (format === 'csv') {
-    await writeFileAtomic(target, facesToCsv(faces));
+    done = await write((temp) => fs.writeFile(temp, facesToCsv(faces)));
   } else {
-    await writeAtomically(target, async (temp) => {
+    done = await write(async (temp) => {
       // Upright pixels (the orientation tag is reset to 1), EXIF and ICC kept.
       let image = openImageFile(original).autoOrient();
       // JPEG has no alpha: transparent parts become white, as in the viewer.
@@ -142,6 +123,6 @@ export async function writeFaceExport(options: {
       });
     });
   }
-  const { size } = await fs.stat(target);
-  return { path: target, bytes: size };
+  const { size } = await fs.stat(done.path);
+  return { path: done.path, bytes: size, written: done.written };
 }

@@ -7,6 +7,7 @@ import type { ApiInput, ApiOutput, JobInfo } from '../../../common/contract';
 import { IriscopeError } from '../../../common/errors';
 import { FACE_CANDIDATE_FLOOR, type FaceResult } from '../../../common/faces-contract';
 import type { ImageStore } from '../../images/image-store';
+import type { ExistingOutput, OutputGuard } from '../../fs/output-guard';
 import type { JobQueue } from '../../jobs/job-queue';
 import type { ModelRegistry } from '../../models/model-registry';
 import { defaultMinFace, detectFacesIn, type FaceModels } from './detect-faces';
@@ -23,6 +24,7 @@ export class FaceService {
     private readonly images: ImageStore,
     private readonly jobs: JobQueue,
     private readonly models: ModelRegistry,
+    private readonly outputs: OutputGuard,
   ) {}
 
   /** Sessions and manifest settings of the two face models (verified by the registry). */
@@ -83,7 +85,8 @@ export class FaceService {
     this.results.delete(imageId);
   }
 
-  async export(input: ApiInput<'exportFaces'>): Promise<ApiOutput<'exportFaces'>> {
+  /** `existing` overrides the call's `overwrite` for the engine's own batch work ('keep': a finished output stays). */
+  async export(input: ApiInput<'exportFaces'>, existing: ExistingOutput = input.overwrite ? 'replace' : 'refuse'): Promise<ApiOutput<'exportFaces'>> {
     const image = this.images.get(input.imageId);
     const result = this.results.get(input.imageId);
     if (!result) {
@@ -91,7 +94,7 @@ export class FaceService {
     }
     const threshold = input.threshold ?? result.threshold;
     const faces = result.faces.filter((f) => f.score >= threshold);
-    const written = await writeFaceExport({ format: input.format, target: input.path, original: image.path, originalHasAlpha: image.hasAlpha, result, faces });
+    const written = await writeFaceExport({ format: input.format, target: input.path, original: image.path, originalHasAlpha: image.hasAlpha, result, faces, guard: this.outputs, existing });
     return { path: path.resolve(written.path), bytes: written.bytes, faces: faces.length };
   }
 }

@@ -156,7 +156,7 @@ describe('colorize a gray photo', () => {
     expect((await fs.readdir(files)).filter((n) => n.startsWith('.'))).toEqual([]);
 
     const before = await fs.readFile(gray);
-    await expect(engine.exportColorization({ imageId: sourceId, sampleIndex: 0, path: gray })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('never overwrites the original') });
+    await expect(engine.exportColorization({ imageId: sourceId, sampleIndex: 0, path: gray })).rejects.toMatchObject({ code: 'OUTPUT_EXISTS', message: expect.stringContaining('never overwrites the original') });
     expect((await fs.readFile(gray)).equals(before)).toBe(true);
     await expect(engine.exportColorization({ imageId: sourceId, sampleIndex: 99, path: target })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   }, 60_000);

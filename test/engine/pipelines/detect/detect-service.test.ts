@@ -188,7 +188,7 @@ describe.skipIf(!odgiModelDirs().length)('detection through the engine', () => {
   it('never overwrites the original, and says why', async () => {
     const original = path.join(files, 'geo-rgb.tif');
     const before = await fs.readFile(original);
-    await expect(engine.exportDetections({ imageId: geo.imageId, format: 'coco', path: original })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/never overwrites the original/) });
+    await expect(engine.exportDetections({ imageId: geo.imageId, format: 'coco', path: original })).rejects.toMatchObject({ code: 'OUTPUT_EXISTS', message: expect.stringMatching(/never overwrites the original/) });
     expect((await fs.readFile(original)).equals(before)).toBe(true);
   });
 

@@ -264,11 +264,11 @@ describe('face exports', () => {
 
   it('never writes over the original, and leaves no partial file when it cannot write', async () => {
     for (const format of ['jpeg', 'json'] as const) {
-      await expect(engine.exportFaces({ imageId, format, path: original })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('never overwrites the original') });
+      await expect(engine.exportFaces({ imageId, format, path: original })).rejects.toMatchObject({ code: 'OUTPUT_EXISTS', message: expect.stringContaining('never overwrites the original') });
     }
     const link = path.join(dir, 'link-to-original.jpg');
     await fs.symlink(original, link);
-    await expect(engine.exportFaces({ imageId, format: 'png', path: link })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(engine.exportFaces({ imageId, format: 'png', path: link, overwrite: true })).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
     expect((await fs.readFile(original)).equals(originalBytes)).toBe(true);
 
     await expect(engine.exportFaces({ imageId, format: 'png', path: path.join(dir, 'no-such-folder', 'x.png') })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
