@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { toErrorInfo, type ErrorInfo } from '../common/errors';
 import { Engine } from '../engine/engine';
+import { installCudaProvider } from '../engine/runtime/provider-install';
 import { printEngineInfo, printImageMeta } from './format';
 import { colorizeCommand } from './colorize-command';
 import { facesCommand } from './faces-command';
@@ -80,6 +81,21 @@ program
       const model = await engine.importModel({ path: path.resolve(folder) });
       if (options.json) process.stdout.write(`${JSON.stringify(model)}\n`);
       else process.stdout.write(`Imported "${model.name}" (${model.id}) into ${model.dir}\n`);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+program
+  .command('setup-cuda')
+  .description("opt-in GPU setup: download onnxruntime's CUDA 12 provider (Linux x64, needs the network; CUDA 12 and cuDNN 9 must be installed)")
+  .action(async () => {
+    process.stderr.write("Downloading onnxruntime's CUDA provider from NuGet…\n");
+    await installCudaProvider({ onOutput: (line) => process.stderr.write(`  ${line}\n`) });
+    const engine = await Engine.create();
+    try {
+      const info = await engine.engineInfo();
+      printEngineInfo(info);
     } finally {
       await engine.dispose();
     }

@@ -14,6 +14,7 @@ import { faceApi } from './faces-contract';
 import { detectApi, DetectResultSchema } from './detect-contract';
 import { colorizeApi } from './colorize-contract';
 import { batchApi } from './batch-contract';
+import { filesApi } from './files-contract';
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -95,7 +96,7 @@ export const ImageInfoSchema = ImageMetaSchema.extend({
 });
 export type ImageInfo = z.infer<typeof ImageInfoSchema>;
 
-export const JOB_KINDS = ['pyramid', 'colorize', 'detect', 'faces', 'export'] as const;
+export const JOB_KINDS = ['pyramid', 'colorize', 'detect', 'faces', 'export', 'setup'] as const;
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 
 export const JobInfoSchema = z.object({
@@ -171,7 +172,10 @@ export const SettingsSchema = z.object({
   }),
   recentFiles: z.array(z.string()).max(20),
   ui: z.object({
+    /** Whether the job list is open (the status bar always shows a summary). */
     showJobPanel: z.boolean(),
+    /** Where the last export went: the next export dialog starts there. */
+    exportFolder: z.string().max(4096).nullable(),
   }),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -211,6 +215,8 @@ export const DirectoryListingSchema = z.object({
   path: z.string(),
   parent: z.string().nullable(),
   entries: z.array(DirEntrySchema),
+  /** Set when the path asked for names a file: `path` is then its folder. */
+  file: z.string().nullable(),
   /** Shortcuts to offer beside the listing (home, samples, recent folders). */
   places: z.array(z.object({ name: z.string(), path: z.string() })),
 });
@@ -230,6 +236,8 @@ export const EngineInfoSchema = z.object({
   providers: z.object({
     /** The order tried on this platform when the setting is 'auto'. */
     chain: z.array(z.enum(PROVIDER_NAMES)),
+    /** Every provider onnxruntime has for this platform (what Settings offers), best first. */
+    available: z.array(z.enum(PROVIDER_NAMES)),
     override: ProviderOverrideSchema,
     /** What the onnxruntime binary in use reports, bundled or not. */
     backends: z.array(z.object({ name: z.string(), bundled: z.boolean() })),
@@ -240,7 +248,13 @@ export const EngineInfoSchema = z.object({
   }),
   sessions: z.array(SessionReportSchema),
   models: z.array(ModelInfoSchema),
-  paths: z.object({ models: z.array(z.string()), cache: z.string(), settings: z.string() }),
+  paths: z.object({
+    models: z.array(z.string()),
+    cache: z.string(),
+    settings: z.string(),
+    /** Where exports go before the user picked a folder: Pictures, else the home folder. */
+    exportDefault: z.string(),
+  }),
 });
 export type EngineInfo = z.infer<typeof EngineInfoSchema>;
 
@@ -267,7 +281,13 @@ export const api = {
   updateSettings: method(SettingsPatchSchema, SettingsSchema),
   listSamples: method(Empty, z.array(SampleSchema)),
   listDirectory: method(z.object({ path: FilePath.optional(), imagesOnly: z.boolean().optional() }).strict(), DirectoryListingSchema),
+  /** Folders and downloads of the browser transport's export dialog (see files-contract.ts). */
+  makeDirectory: method(filesApi.makeDirectory.input, filesApi.makeDirectory.output),
+  prepareDownload: method(filesApi.prepareDownload.input, filesApi.prepareDownload.output),
+  resolveDownload: method(filesApi.resolveDownload.input, filesApi.resolveDownload.output),
   listModels: method(Empty, z.array(ModelInfoSchema)),
+  /** The opt-in GPU setup: downloads onnxruntime's CUDA provider libraries (a job; needs the network). */
+  installProvider: method(z.object({ provider: z.enum(['cuda']) }).strict(), JobInfoSchema),
   /** Imports a user's model: a folder holding manifest.json and the ONNX files it lists, or a bare Ultralytics YOLO detection .onnx. */
   importModel: method(z.object({ path: FilePath }).strict(), ModelInfoSchema),
   /** Faces: a job on an open image; the result is read with getFaces when it succeeded (see faces-contract.ts). */

@@ -12,10 +12,18 @@ export function looksLikeImage(name: string): boolean {
 
 /**
  * Lists a folder for the in-app file browser (the loopback transport has no
- * native dialog). Hidden entries are skipped; folders come first.
+ * native dialog). Hidden entries are skipped; folders come first. A path
+ * that names a file lists the file's folder and says which file it was, so a
+ * typed file path can be opened rather than called missing.
  */
 export async function listDirectory(dir: string | undefined, options: { imagesOnly?: boolean; places: Array<{ name: string; path: string }> }): Promise<DirectoryListing> {
-  const target = path.resolve(dir ?? os.homedir());
+  let target = path.resolve(dir ?? os.homedir());
+  let file: string | null = null;
+  const stat = await fs.stat(target).catch(() => null);
+  if (stat?.isFile()) {
+    file = target;
+    target = path.dirname(target);
+  }
   let entries;
   try {
     entries = await fs.readdir(target, { withFileTypes: true });
@@ -43,5 +51,5 @@ export async function listDirectory(dir: string | undefined, options: { imagesOn
   }
   listed.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name, undefined, { numeric: true }) : a.kind === 'dir' ? -1 : 1));
   const parent = path.dirname(target);
-  return { path: target, parent: parent === target ? null : parent, entries: listed, places: options.places };
+  return { path: target, parent: parent === target ? null : parent, entries: listed, file, places: options.places };
 }

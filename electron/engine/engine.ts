@@ -15,12 +15,15 @@ import type {
   ImageInfo,
   IriscopeApi,
   Settings,
+  ProviderName,
   ThumbnailRequest,
   TileRequest,
 } from '../common/contract';
 import { IriscopeError } from '../common/errors';
 import { writeAtomically } from './fs/atomic-write';
 import { OutputGuard } from './fs/output-guard';
+import { DownloadArea } from './fs/downloads';
+import { fsError } from './fs/fs-errors';
 import { sweepStalePartials } from './fs/stale-files';
 import { connectRedis, listRuns, requireRunMeta } from './batch/run-queue';
 import { runStatus } from './batch/run-status';
@@ -37,6 +40,8 @@ import { DetectService } from './pipelines/detect/detect-service';
 import { importUltralyticsOnnx } from './pipelines/detect/yolo-import';
 import { FaceService } from './pipelines/faces/face-service';
 import { defaultPaths, type EnginePaths } from './paths';
+import { platformProviders } from './runtime/provider-chain';
+import { installCudaProvider } from './runtime/provider-install';
 import { SessionManager } from './runtime/session-manager';
 import { listSamples } from './samples';
 import { SettingsStore } from './settings/settings-store';
@@ -69,6 +74,7 @@ export class Engine implements IriscopeApi {
   readonly colorization: ColorizeService;
   /** Every result file goes through it: never over an input, never over a file it did not write. */
   readonly outputs: OutputGuard;
+  readonly downloads: DownloadArea;
   private readonly events = new EventEmitter();
 
   private constructor(options: EngineOptions) {
@@ -85,6 +91,7 @@ export class Engine implements IriscopeApi {
     this.faces = new FaceService(this.images, this.jobs, this.models, this.outputs);
     this.detection = new DetectService(this.images, this.jobs, this.models, this.outputs, () => this.sessions.reports());
     this.colorization = new ColorizeService(this.images, this.jobs, this.models, new PyramidCache(this.paths.cacheDir), this.paths.cacheDir, () => this.settings.get(), this.outputs);
+    this.downloads = new DownloadArea(path.join(this.paths.dataDir, 'downloads'));
     this.events.setMaxListeners(100);
   }
 
@@ -129,6 +136,7 @@ export class Engine implements IriscopeApi {
       libraries: { onnxruntime: ort.env.versions.node ?? ort.env.versions.common, sharp: sharp.versions.sharp ?? '', libvips: sharp.versions.vips },
       providers: {
         chain,
+        available: platformProviders(),
         override: settings.inference.provider,
         backends: this.sessions.backends(),
         probe,
@@ -136,7 +144,7 @@ export class Engine implements IriscopeApi {
       },
       sessions: this.sessions.reports(),
       models: this.models.list(),
-      paths: { models: this.models.dirs, cache: this.paths.cacheDir, settings: this.settings.file },
+      paths: { models: this.models.dirs, cache: this.paths.cacheDir, settings: this.settings.file, exportDefault: await exportDefaultFolder() },
     };
   }
 
@@ -175,6 +183,8 @@ export class Engine implements IriscopeApi {
   }
 
   async updateSettings(patch: ApiInput<'updateSettings'> = {}): Promise<ApiOutput<'updateSettings'>> {
+    const forced = patch.inference?.provider;
+    if (forced && forced !== 'auto') await this.assertProviderWorks(forced);
     const before = this.settings.get().inference;
     const after = await this.settings.update(patch);
     // Sessions were created for the old provider/threads: drop them.
@@ -182,18 +192,64 @@ export class Engine implements IriscopeApi {
     return after;
   }
 
+  /** A provider forced in Settings must start here; otherwise the change is refused with its reason. */
+  private async assertProviderWorks(provider: ProviderName): Promise<void> {
+    if (!platformProviders().includes(provider)) {
+      throw new IriscopeError({ code: 'PROVIDER_UNAVAILABLE', message: `onnxruntime has no ${provider} provider on ${process.platform}/${process.arch}.`, hint: `Choose one of: automatic, ${platformProviders().join(', ')}.` });
+    }
+    const attempt = (await this.sessions.probe()).find((a) => a.provider === provider);
+    if (attempt && !attempt.ok) {
+      throw new IriscopeError({ code: 'PROVIDER_UNAVAILABLE', message: `${provider} cannot run on this computer: ${attempt.reason}.`, hint: 'The setting was not changed; models keep running where they did.' });
+    }
+  }
+
+  /** Runs onnxruntime's installer for the CUDA provider (a job: it downloads ~400 MB where the network allows). */
+  async installProvider({ provider }: ApiInput<'installProvider'>): Promise<ApiOutput<'installProvider'>> {
+    return this.jobs.submit({
+      kind: 'setup',
+      title: `Installing the ${provider.toUpperCase()} provider`,
+      lane: 'io',
+      run: async (ctx) => {
+        ctx.progress(null, 'Downloading onnxruntime\'s CUDA 12 provider from NuGet…');
+        await installCudaProvider({ signal: ctx.signal, onOutput: (line) => ctx.progress(null, line.slice(0, 160)) });
+        // New sessions and the probe must see the new libraries.
+        await this.sessions.releaseAll();
+      },
+    }).job;
+  }
+
   async listSamples(): Promise<ApiOutput<'listSamples'>> {
     return listSamples(path.join(this.paths.appRoot, 'assets'));
   }
 
   async listDirectory(input: ApiInput<'listDirectory'> = {}): Promise<ApiOutput<'listDirectory'>> {
+    const pictures = await picturesFolder();
     const places = [
       { name: 'Home', path: os.homedir() },
+      ...(pictures ? [{ name: 'Pictures', path: pictures }] : []),
       { name: 'Samples', path: path.join(this.paths.appRoot, 'assets', 'samples') },
       { name: 'Uploads', path: this.uploadsDir() },
       ...[...new Set(this.settings.get().recentFiles.map((f) => path.dirname(f)))].slice(0, 4).map((dir) => ({ name: path.basename(dir) || dir, path: dir })),
     ];
     return listDirectory(input.path, { imagesOnly: input.imagesOnly, places });
+  }
+
+  async makeDirectory({ path: dir }: ApiInput<'makeDirectory'>): Promise<ApiOutput<'makeDirectory'>> {
+    const target = path.resolve(dir);
+    try {
+      await fs.mkdir(target, { recursive: true });
+    } catch (error) {
+      throw fsError(error, target, 'write');
+    }
+    return { path: target };
+  }
+
+  async prepareDownload({ name }: ApiInput<'prepareDownload'>): Promise<ApiOutput<'prepareDownload'>> {
+    return this.downloads.prepare(name);
+  }
+
+  async resolveDownload({ id, name }: ApiInput<'resolveDownload'>): Promise<ApiOutput<'resolveDownload'>> {
+    return this.downloads.resolve(id, name);
   }
 
   async listModels(): Promise<ApiOutput<'listModels'>> {
@@ -330,6 +386,17 @@ export class Engine implements IriscopeApi {
   uploadsDir(): string {
     return path.join(this.paths.dataDir, 'uploads');
   }
+}
+
+/** The user's Pictures folder when there is one (XDG, macOS and Windows all name it so). */
+async function picturesFolder(): Promise<string | null> {
+  const dir = path.join(os.homedir(), 'Pictures');
+  return (await fs.stat(dir).then((s) => s.isDirectory(), () => false)) ? dir : null;
+}
+
+/** Exports start in Pictures, else the home folder: never beside the original, never inside the app. */
+async function exportDefaultFolder(): Promise<string> {
+  return (await picturesFolder()) ?? os.homedir();
 }
 
 function appVersion(root: string): string {

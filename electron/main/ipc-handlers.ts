@@ -29,8 +29,8 @@ const PATH_INPUTS: Partial<Record<ApiMethod, { path: (input: Record<string, unkn
   exportDetections: { path: (i) => i.path as string, access: 'write' },
 };
 
-/** The desktop window browses files with native dialogs, never through the engine. */
-const DENIED_IN_DESKTOP: ApiMethod[] = ['listDirectory'];
+/** The desktop window browses files and saves exports with native dialogs, never through the engine. */
+const DENIED_IN_DESKTOP: ApiMethod[] = ['listDirectory', 'makeDirectory', 'prepareDownload', 'resolveDownload'];
 
 /**
  * One ipcMain handler per API call. Each checks the sender, validates its

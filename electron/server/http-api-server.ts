@@ -117,6 +117,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': bytes.length, 'Cache-Control': 'private, max-age=600' });
         return void res.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       }
+      const download = /^download\/([a-f0-9-]{36})\/([^/]+)$/.exec(route);
+      if (download && req.method === 'GET') {
+        // An export written through prepareDownload, streamed to the browser as a file to save.
+        const input = parseInput('resolveDownload', { id: download[1], name: decodeURIComponent(download[2]) });
+        const file = await options.api.resolveDownload(input);
+        res.writeHead(200, {
+          'Content-Type': 'application/octet-stream',
+          'Content-Length': file.bytes,
+          'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(input.name)}`,
+          'Cache-Control': 'no-store',
+        });
+        return void createReadStream(file.path).pipe(res);
+      }
       if (route === 'upload' && req.method === 'POST') {
         const input = parseInput('uploadImage', { name: url.searchParams.get('name') ?? '' }) as { name: string };
         const tooLarge = `"${input.name}" is larger than the ${MAX_UPLOAD_BYTES / 1024 ** 2} MB an upload may have; open it from disk instead (File → Open).`;

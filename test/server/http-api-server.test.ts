@@ -189,4 +189,33 @@ describe('iriscope serve (loopback transport)', () => {
       expect(response.status, bad).toBe(400);
     }
   });
+
+  it('streams an export written through prepareDownload as a file download, and nothing else', async () => {
+    const target = (await (await post('prepareDownload', { name: 'boats.faces.json' })).json()) as { result: { path: string; url: string } };
+    await import('node:fs').then((fs) => fs.promises.writeFile(target.result.path, '{"faces":[]}'));
+    const response = await fetch(`${server.url}${target.result.url}`, { headers: { Authorization: `Bearer ${server.token}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toBe("attachment; filename*=UTF-8''boats.faces.json");
+    expect(await response.text()).toBe('{"faces":[]}');
+    expect((await fetch(`${server.url}${target.result.url}`)).status).toBe(401);
+    const missing = await fetch(`${server.url}api/download/00000000-0000-0000-0000-000000000000/boats.faces.json`, { headers: { Authorization: `Bearer ${server.token}` } });
+    expect(missing.status).toBe(404);
+    expect((await post('prepareDownload', { name: '../settings.json' })).status).toBe(400);
+  });
+
+  it('refuses to force a provider that cannot start here, with its reason, and keeps the setting', async () => {
+    const info = (await (await post('engineInfo', {})).json()) as { result: { providers: { available: string[]; probe: Array<{ provider: string; ok: boolean }> } } };
+    expect(info.result.providers.available).toEqual(info.result.providers.probe.map((a) => a.provider));
+    const failing = info.result.providers.probe.find((a) => !a.ok);
+    if (failing) {
+      const refused = (await (await post('updateSettings', { inference: { provider: failing.provider } })).json()) as { ok: boolean; error: { code: string; message: string } };
+      expect(refused).toMatchObject({ ok: false, error: { code: 'PROVIDER_UNAVAILABLE' } });
+      expect(refused.error.message).toContain(`${failing.provider} cannot run on this computer`);
+    }
+    const wrongPlatform = (await (await post('updateSettings', { inference: { provider: process.platform === 'win32' ? 'coreml' : 'dml' } })).json()) as { ok: boolean; error: { code: string } };
+    expect(wrongPlatform).toMatchObject({ ok: false, error: { code: 'PROVIDER_UNAVAILABLE' } });
+    expect(((await (await post('getSettings', {})).json()) as { result: { inference: { provider: string } } }).result.inference.provider).toBe('auto');
+    expect(((await (await post('updateSettings', { inference: { provider: 'cpu' } })).json()) as { ok: boolean }).ok).toBe(true);
+    await post('updateSettings', { inference: { provider: 'auto' } });
+  });
 });

@@ -26,6 +26,23 @@ export function defaultChain(platform: NodeJS.Platform = process.platform, arch:
   }
 }
 
+/**
+ * Every provider onnxruntime-node has for a platform (its README's table):
+ * what Settings offers. The automatic chain is a subset, best first.
+ */
+export function platformProviders(platform: NodeJS.Platform = process.platform, arch: string = process.arch): ProviderName[] {
+  switch (platform) {
+    case 'linux':
+      return arch === 'x64' ? ['cuda', 'tensorrt', 'webgpu', 'cpu'] : ['cpu'];
+    case 'win32':
+      return ['dml', 'webgpu', 'cpu'];
+    case 'darwin':
+      return ['coreml', 'webgpu', 'cpu'];
+    default:
+      return ['cpu'];
+  }
+}
+
 /** Providers that only exist on one platform; onnxruntime silently drops them elsewhere. */
 const PLATFORM_ONLY: Partial<Record<ProviderName, NodeJS.Platform[]>> = {
   dml: ['win32'],
@@ -54,17 +71,19 @@ export function unavailableReason(provider: ProviderName, backends: BackendInfo[
 
 /**
  * Tries `create` with one provider at a time, in order, and returns the first
- * that works together with the reason each earlier one failed.
+ * that works together with the reason each earlier one failed. `precheck`
+ * names what a provider is missing on this machine (then it is not tried).
  */
 export async function tryProviders<T>(
   chain: ProviderName[],
   backends: BackendInfo[],
   create: (provider: ProviderName) => Promise<T>,
   platform: NodeJS.Platform = process.platform,
+  precheck: (provider: ProviderName) => string | null = () => null,
 ): Promise<{ value: T; provider: ProviderName; attempts: ProviderAttempt[] } | { value: null; provider: null; attempts: ProviderAttempt[] }> {
   const attempts: ProviderAttempt[] = [];
   for (const provider of chain) {
-    const skip = unavailableReason(provider, backends, platform);
+    const skip = unavailableReason(provider, backends, platform) ?? precheck(provider);
     if (skip) {
       attempts.push({ provider, ok: false, reason: skip, ms: 0 });
       continue;

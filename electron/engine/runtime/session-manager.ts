@@ -1,7 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import type { ProviderName, SessionReport, Settings } from '../../common/contract';
 import { IriscopeError } from '../../common/errors';
-import { defaultChain, tryProviders, type BackendInfo, type ProviderAttempt } from './provider-chain';
+import { defaultChain, platformProviders, tryProviders, type BackendInfo, type ProviderAttempt } from './provider-chain';
+import { missingRequirement } from './provider-requirements';
 
 export type InferenceSession = ort.InferenceSession;
 
@@ -40,6 +41,8 @@ export class SessionManager {
     private readonly inference: () => Settings['inference'],
     private readonly probeModel: string,
     private readonly platform: NodeJS.Platform = process.platform,
+    /** What a provider lacks on this machine (see provider-requirements.ts); tests pass their own. */
+    private readonly precheck: (provider: ProviderName) => string | null = (p) => missingRequirement(p, { platform }),
   ) {}
 
   backends(): BackendInfo[] {
@@ -73,15 +76,16 @@ export class SessionManager {
   }
 
   /**
-   * Tries every provider of the platform chain on a tiny probe model, without
-   * stopping at the first success, so `iriscope info` can list them all.
+   * Tries every provider of the platform on a tiny probe model, without
+   * stopping at the first success, so `iriscope info` and Settings can list
+   * them all with what each one lacks.
    */
   probe(): Promise<ProviderAttempt[]> {
     if (!this.probeResult) {
       this.probeResult = (async () => {
         const attempts: ProviderAttempt[] = [];
-        for (const provider of defaultChain(this.platform)) {
-          const result = await tryProviders([provider], this.backends(), (p) => this.open(this.probeModel, p, true), this.platform);
+        for (const provider of platformProviders(this.platform)) {
+          const result = await tryProviders([provider], this.backends(), (p) => this.open(this.probeModel, p, true), this.platform, this.precheck);
           await result.value?.release();
           attempts.push(...result.attempts);
         }
@@ -108,7 +112,7 @@ export class SessionManager {
 
   private async create(key: SessionKey): Promise<CachedSession> {
     const chain = this.chain(key.prefer);
-    const result = await tryProviders(chain, this.backends(), (p) => this.open(key.file, p, false), this.platform);
+    const result = await tryProviders(chain, this.backends(), (p) => this.open(key.file, p, false), this.platform, this.precheck);
     if (!result.value) {
       const reasons = result.attempts.map((a) => `${a.provider}: ${a.reason}`).join('; ');
       throw new IriscopeError({

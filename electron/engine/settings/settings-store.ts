@@ -3,7 +3,7 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { SettingsSchema, type Settings, type SettingsPatch } from '../../common/contract';
 import { writeFileAtomic } from '../fs/atomic-write';
-import { DEFAULT_SETTINGS } from './defaults';
+import { DEFAULT_SETTINGS, OLD_DEFAULT_MAX_MEGAPIXELS } from './defaults';
 
 type Migration = (raw: Record<string, unknown>) => Record<string, unknown>;
 
@@ -104,6 +104,8 @@ export class SettingsStore {
       images: { ...DEFAULT_SETTINGS.images, ...(data.images as object) },
       ui: { ...DEFAULT_SETTINGS.ui, ...(data.ui as object) },
     };
+    // The first release wrote its odd default (2,147 Mpx) into every file; it becomes the new round one.
+    if (merged.images.maxMegapixels === OLD_DEFAULT_MAX_MEGAPIXELS) merged.images.maxMegapixels = DEFAULT_SETTINGS.images.maxMegapixels;
     return SettingsSchema.parse(merged);
   }
 }

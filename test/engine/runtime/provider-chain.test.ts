@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../../electron/engine/settings/defaults';
-import { defaultChain, tryProviders, unavailableReason } from '../../../electron/engine/runtime/provider-chain';
+import { defaultChain, platformProviders, tryProviders, unavailableReason } from '../../../electron/engine/runtime/provider-chain';
 import { SessionManager } from '../../../electron/engine/runtime/session-manager';
 import type { ProviderName, Settings } from '../../../electron/common/contract';
 import { REPO_ROOT } from '../../helpers/fixtures';
@@ -76,7 +76,7 @@ describe('SessionManager on this machine', () => {
   it('probes every provider of the chain for `iriscope info`', async () => {
     const manager = new SessionManager(inference(), PROBE_MODEL);
     const probe = await manager.probe();
-    expect(probe.map((a) => a.provider)).toEqual(defaultChain());
+    expect(probe.map((a) => a.provider)).toEqual(platformProviders());
     expect(probe.find((a) => a.provider === 'cpu')).toMatchObject({ ok: true });
   });
 

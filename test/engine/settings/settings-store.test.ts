@@ -76,3 +76,16 @@ describe('settings shared by several processes', () => {
     expect([...recent].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `/photos/${i}.jpg`).sort());
   });
 });
+
+describe('settings written by an earlier release', () => {
+  it('moves the old odd default of 2,147 Mpx to the round 2,000, keeps a value the user chose', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'settings.json');
+    await fs.writeFile(file, JSON.stringify({ version: 1, images: { maxMegapixels: 2147 } }));
+    expect((await new SettingsStore(file).load()).images.maxMegapixels).toBe(2000);
+    await fs.writeFile(file, JSON.stringify({ version: 1, images: { maxMegapixels: 800 }, ui: { showJobPanel: true } }));
+    const loaded = await new SettingsStore(file).load();
+    expect(loaded.images.maxMegapixels).toBe(800);
+    expect(loaded.ui).toEqual({ showJobPanel: true, exportFolder: null });
+  });
+});
