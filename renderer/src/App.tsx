@@ -3,8 +3,9 @@ import { api } from './api/client';
 import { EmptyState } from './components/EmptyState';
 import { FileBrowser } from './components/FileBrowser';
 import { JobPanel } from './components/JobPanel';
-import { Notices } from './components/Notices';
 import { BatchDialog } from './components/BatchDialog';
+import { ExportDialog } from './components/kit/export/ExportDialog';
+import { Toasts } from './components/kit/Toasts';
 import { SettingsDialog } from './components/SettingsDialog';
 import { SidePanel } from './components/SidePanel';
 import { ShortcutsDialog } from './components/ShortcutsDialog';
@@ -65,7 +66,7 @@ export function App() {
       }}
       onDrop={onDrop}
     >
-      <TopBar onOpen={openDialog} viewer={viewer} />
+      <TopBar onOpen={openDialog} />
       <main className="workspace">
         <section className="stage">
           {image ? (
@@ -81,8 +82,9 @@ export function App() {
         {image && <SidePanel image={image} viewer={viewer} />}
       </main>
       <JobPanel />
-      <StatusBar />
-      <Notices />
+      <StatusBar viewer={viewer} />
+      <ExportDialog />
+      <Toasts />
       <FileBrowser />
       <SettingsDialog />
       <BatchDialog />

@@ -107,13 +107,17 @@ describe('Faces tool', () => {
     expect(await page.getByTestId('job').count()).toBe(jobsBefore);
   });
 
-  it('exports the annotated image, JSON and CSV beside the original, and refuses to overwrite the original', async () => {
+  it('exports the annotated image, JSON and CSV to a chosen folder, and asks before replacing (the original is never overwritten)', async () => {
     for (const [button, ext] of [['faces-export-json', 'json'], ['faces-export-csv', 'csv'], ['faces-export-image', 'jpg']] as const) {
       await page.getByTestId(button).click();
-      const input = page.getByTestId('faces-save-path');
-      await expect.poll(() => input.inputValue()).toBe(path.join(files, `scratch-group.faces.${ext}`));
-      await page.getByTestId('faces-save-confirm').click();
+      const dialog = page.getByRole('dialog', { name: /Export/ });
+      await expect.poll(() => dialog.isVisible()).toBe(true);
+      expect(await page.getByTestId('export-name').inputValue()).toBe(`scratch-group.faces.${ext}`);
+      await page.getByTestId('export-folder').fill(files);
+      await page.getByTestId('export-folder').press('Enter');
+      await page.getByTestId('export-save').click();
       await expect.poll(() => page.getByTestId('faces-export-status').textContent(), { timeout: 30_000 }).toContain(`scratch-group.faces.${ext}`);
+      await expect.poll(() => dialog.isVisible()).toBe(false);
     }
     const record = JSON.parse(await fs.readFile(path.join(files, 'scratch-group.faces.json'), 'utf8'));
     expect(record.faces).toHaveLength(8);
@@ -121,14 +125,24 @@ describe('Faces tool', () => {
     const annotated = await sharp(path.join(files, 'scratch-group.faces.jpg')).metadata();
     expect([annotated.format, annotated.width, annotated.height]).toEqual(['jpeg', 1440, 1080]);
 
+    // Naming the original: the dialog asks first, and the engine still refuses to write over it.
     const original = path.join(files, 'scratch-group.jpg');
     const before = await fs.readFile(original);
     await page.getByTestId('faces-export-image').click();
-    await page.getByTestId('faces-save-path').fill(original);
-    await page.getByTestId('faces-save-confirm').click();
-    await expect.poll(() => page.getByTestId('error').last().textContent()).toContain('never overwrites the original');
+    await page.getByTestId('export-folder').fill(files);
+    await page.getByTestId('export-folder').press('Enter');
+    await page.getByTestId('export-name').fill('scratch-group.jpg');
+    await expect.poll(() => page.getByTestId('export-entry').filter({ hasText: 'scratch-group.jpg' }).count()).toBeGreaterThan(0);
+    await page.getByTestId('export-save').click();
+    await expect.poll(() => page.getByTestId('export-replace').isVisible()).toBe(true);
+    await page.getByTestId('export-replace-confirm').click();
+    // The error shows above the dialog, which stays open.
+    const error = page.getByRole('dialog', { name: /Export/ }).getByTestId('error');
+    await expect.poll(() => error.last().textContent()).toContain('never overwrites the original');
+    expect(await error.last().isVisible()).toBe(true);
     expect((await fs.readFile(original)).equals(before)).toBe(true);
-    await page.getByTestId('faces-save-dialog').getByRole('button', { name: 'Cancel' }).click();
+    await screenshot(page, '12-faces-export-refused');
+    await page.getByTestId('export-dialog').getByRole('button', { name: 'Cancel' }).click();
     await screenshot(page, '12-faces-exported');
   });
 

@@ -13,15 +13,19 @@ export interface Served {
   openUrl: string;
   dataDir: string;
   cacheDir: string;
+  /** The server's home folder (with a Pictures folder): exports default there, never into the real home. */
+  homeDir: string;
   stop(): Promise<void>;
 }
 
 export async function startServe(root: string): Promise<Served> {
   const dataDir = path.join(root, 'data');
   const cacheDir = path.join(root, 'cache');
+  const homeDir = path.join(root, 'home');
+  await fs.mkdir(path.join(homeDir, 'Pictures'), { recursive: true });
   const child: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'iriscope.mjs'), 'serve', '--port', '0'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, IRISCOPE_DATA_DIR: dataDir, IRISCOPE_CACHE_DIR: cacheDir },
+    env: { ...process.env, IRISCOPE_DATA_DIR: dataDir, IRISCOPE_CACHE_DIR: cacheDir, HOME: homeDir, USERPROFILE: homeDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -43,6 +47,7 @@ export async function startServe(root: string): Promise<Served> {
     openUrl,
     dataDir,
     cacheDir,
+    homeDir,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

@@ -1,16 +1,10 @@
-import { useEffect, useRef, useState, type RefObject } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import type { ImageInfo } from '../../../electron/common/contract';
 import { baseName, recentFiles, useApp } from '../state/store';
-import type { ViewerHandle } from '../viewer/ImageViewer';
 import { Icon } from './Icon';
 
-export function TopBar({ onOpen, viewer }: { onOpen: () => void; viewer: RefObject<ViewerHandle | null> }) {
-  const images = useApp((s) => s.images);
-  const activeId = useApp((s) => s.activeImageId);
-  const activate = useApp((s) => s.activate);
-  const closeImage = useApp((s) => s.closeImage);
+export function TopBar({ onOpen }: { onOpen: () => void }) {
   const setDialog = useApp((s) => s.setDialog);
-  const zoom = useApp((s) => s.view.zoom);
-
   return (
     <header className="topbar">
       <div className="brand">
@@ -23,37 +17,7 @@ export function TopBar({ onOpen, viewer }: { onOpen: () => void; viewer: RefObje
         </button>
         <RecentMenu />
       </div>
-      <nav className="tabs" aria-label="Open images">
-        {images.map((image) => (
-          <div key={image.id} className={`tab ${image.id === activeId ? 'active' : ''}`} data-testid="image-tab">
-            <button type="button" className="tab-label" onClick={() => activate(image.id)} title={image.path}>
-              {image.pyramid.state === 'building' && <span className="dot busy" />}
-              {image.pyramid.state === 'failed' && <span className="dot failed" />}
-              {image.name}
-            </button>
-            <button type="button" className="tab-close" aria-label={`Close ${image.name}`} onClick={() => void closeImage(image.id)}>
-              ×
-            </button>
-          </div>
-        ))}
-      </nav>
-      {activeId && (
-        <div className="toolbar-group zoom-group">
-          <button type="button" className="icon-button" onClick={() => viewer.current?.zoomBy(1 / 1.5)} title="Zoom out (−)" aria-label="Zoom out">
-            <Icon name="minus" />
-          </button>
-          <span className="zoom-readout" data-testid="zoom-readout">{formatZoom(zoom)}</span>
-          <button type="button" className="icon-button" onClick={() => viewer.current?.zoomBy(1.5)} title="Zoom in (+)" aria-label="Zoom in">
-            <Icon name="plus" />
-          </button>
-          <button type="button" className="icon-button" onClick={() => viewer.current?.fit()} title="Fit to window (0)" aria-label="Fit">
-            <Icon name="fit" />
-          </button>
-          <button type="button" className="icon-button" onClick={() => viewer.current?.actualSize()} title="Actual pixels (1)" aria-label="Actual pixels">
-            1:1
-          </button>
-        </div>
-      )}
+      <ImageTabs />
       <div className="toolbar-group end">
         <button type="button" className="icon-button" onClick={() => setDialog('batch', true)} title="Batch runs on a queue" aria-label="Batch runs" data-testid="batch-button">
           <Icon name="jobs" />
@@ -69,9 +33,147 @@ export function TopBar({ onOpen, viewer }: { onOpen: () => void; viewer: RefObje
   );
 }
 
-function RecentMenu() {
-  const recent = useApp(recentFiles);
-  const openPaths = useApp((s) => s.openPaths);
+/**
+ * The open images as a tab list. However many are open, the active tab is
+ * scrolled into view, the strip scrolls sideways (wheel or arrows), and a
+ * menu lists them all.
+ */
+function ImageTabs() {
+  const images = useApp((s) => s.images);
+  const activeId = useApp((s) => s.activeImageId);
+  const activate = useApp((s) => s.activate);
+  const strip = useRef<HTMLDivElement>(null);
+  const [overflow, setOverflow] = useState({ left: false, right: false });
+
+  const measure = () => {
+    const el = strip.current;
+    if (!el) return;
+    setOverflow({ left: el.scrollLeft > 1, right: el.scrollLeft + el.clientWidth < el.scrollWidth - 1 });
+  };
+
+  useEffect(() => {
+    const el = strip.current;
+    if (!el) return;
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
+  useEffect(() => {
+    const tab = strip.current?.querySelector<HTMLElement>('[role=tab][aria-selected=true]');
+    tab?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    measure();
+  }, [activeId, images.length]);
+
+  const step = (direction: number) => {
+    const index = images.findIndex((i) => i.id === activeId);
+    const next = images[(index + direction + images.length) % images.length];
+    if (next) activate(next.id);
+  };
+
+  if (!images.length) return <div className="tabs-area" />;
+  return (
+    <div className="tabs-area">
+      {overflow.left && (
+        <button type="button" className="icon-button tabs-scroll" onClick={() => strip.current?.scrollBy({ left: -240, behavior: 'smooth' })} aria-label="Scroll the tabs left" tabIndex={-1}>
+          <Icon name="chevron-left" size={14} />
+        </button>
+      )}
+      <div
+        ref={strip}
+        className="tabs"
+        role="tablist"
+        aria-label="Open images"
+        onScroll={measure}
+        onWheel={(e) => {
+          if (e.deltaY && strip.current) strip.current.scrollLeft += e.deltaY;
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+            e.preventDefault();
+            step(e.key === 'ArrowRight' ? 1 : -1);
+            requestAnimationFrame(() => strip.current?.querySelector<HTMLElement>('[role=tab][aria-selected=true]')?.focus());
+          }
+        }}
+      >
+        {images.map((image) => (
+          <ImageTab key={image.id} image={image} active={image.id === activeId} />
+        ))}
+      </div>
+      {overflow.right && (
+        <button type="button" className="icon-button tabs-scroll" onClick={() => strip.current?.scrollBy({ left: 240, behavior: 'smooth' })} aria-label="Scroll the tabs right" tabIndex={-1}>
+          <Icon name="chevron-right" size={14} />
+        </button>
+      )}
+      {images.length > 1 && <AllImagesMenu />}
+    </div>
+  );
+}
+
+function ImageTab({ image, active }: { image: ImageInfo; active: boolean }) {
+  const activate = useApp((s) => s.activate);
+  const closeImage = useApp((s) => s.closeImage);
+  return (
+    <div className={`tab ${active ? 'active' : ''}`} data-testid="image-tab" data-active={active}>
+      <button
+        type="button"
+        role="tab"
+        aria-selected={active}
+        tabIndex={active ? 0 : -1}
+        className="tab-label"
+        onClick={() => activate(image.id)}
+        onAuxClick={(e) => {
+          if (e.button === 1) void closeImage(image.id);
+        }}
+        title={image.path}
+      >
+        {image.pyramid.state === 'building' && <span className="dot busy" />}
+        {image.pyramid.state === 'failed' && <span className="dot failed" />}
+        <span className="tab-name">{image.name}</span>
+      </button>
+      <button type="button" className="tab-close" aria-label={`Close ${image.name}`} title="Close (Ctrl+W)" onClick={() => void closeImage(image.id)} tabIndex={-1}>
+        ×
+      </button>
+    </div>
+  );
+}
+
+/** Every open image by name, for when the tabs do not fit. */
+function AllImagesMenu() {
+  const images = useApp((s) => s.images);
+  const activeId = useApp((s) => s.activeImageId);
+  const activate = useApp((s) => s.activate);
+  const { open, setOpen, ref } = useMenu();
+  return (
+    <div className="menu tabs-menu" ref={ref}>
+      <button type="button" className="button subtle small" onClick={() => setOpen(!open)} aria-expanded={open} aria-haspopup="menu" title="All open images" data-testid="tabs-menu">
+        {images.length} <Icon name="chevron" size={13} />
+      </button>
+      {open && (
+        <div className="menu-list right" role="menu" aria-label="All open images">
+          {images.map((image) => (
+            <button
+              type="button"
+              role="menuitemradio"
+              aria-checked={image.id === activeId}
+              key={image.id}
+              className={`menu-item row${image.id === activeId ? ' current' : ''}`}
+              onClick={() => {
+                setOpen(false);
+                activate(image.id);
+              }}
+            >
+              <Icon name={image.id === activeId ? 'check' : 'image'} size={14} />
+              <span>{image.name}</span>
+            </button>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function useMenu() {
   const [open, setOpen] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -82,6 +184,13 @@ function RecentMenu() {
     window.addEventListener('mousedown', close);
     return () => window.removeEventListener('mousedown', close);
   }, [open]);
+  return { open, setOpen, ref };
+}
+
+function RecentMenu() {
+  const recent = useApp(recentFiles);
+  const openPaths = useApp((s) => s.openPaths);
+  const { open, setOpen, ref } = useMenu();
   return (
     <div className="menu" ref={ref}>
       <button type="button" className="button" onClick={() => setOpen(!open)} disabled={!recent.length} aria-expanded={open}>
@@ -109,9 +218,4 @@ function RecentMenu() {
       )}
     </div>
   );
-}
-
-export function formatZoom(zoom: number): string {
-  const percent = zoom * 100;
-  return `${percent < 10 ? percent.toFixed(1) : Math.round(percent)}%`;
 }

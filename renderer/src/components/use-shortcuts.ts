@@ -57,7 +57,7 @@ export function useShortcuts({ openDialog, viewer }: { openDialog: () => void; v
       } else if (event.key === '1') {
         viewer.current?.actualSize();
       } else if (event.key.toLowerCase() === 'j') {
-        void state.updateSettings({ ui: { showJobPanel: !(state.settings?.ui.showJobPanel ?? true) } });
+        void state.updateSettings({ ui: { showJobPanel: !(state.settings?.ui.showJobPanel ?? false) } });
       } else if (event.key === '?') {
         state.setDialog('shortcuts', true);
       }
@@ -73,7 +73,7 @@ export function useShortcuts({ openDialog, viewer }: { openDialog: () => void; v
         'zoom-out': () => viewer.current?.zoomBy(1 / 1.5),
         fit: () => viewer.current?.fit(),
         'actual-size': () => viewer.current?.actualSize(),
-        'toggle-jobs': () => void state.updateSettings({ ui: { showJobPanel: !(state.settings?.ui.showJobPanel ?? true) } }),
+        'toggle-jobs': () => void state.updateSettings({ ui: { showJobPanel: !(state.settings?.ui.showJobPanel ?? false) } }),
         settings: () => state.setDialog('settings', true),
         shortcuts: () => state.setDialog('shortcuts', true),
       };

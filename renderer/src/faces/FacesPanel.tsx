@@ -1,29 +1,17 @@
-import { useEffect, useRef, useState, type RefObject } from 'react';
+import { useEffect, useRef, type RefObject } from 'react';
 import type { ImageInfo } from '../../../electron/common/contract';
 import type { Face, FaceExportFormat } from '../../../electron/common/faces-contract';
-import { api } from '../api/client';
-import { Dialog } from '../components/Dialog';
+import { ExportBar, type ExportChoice } from '../components/kit/ExportBar';
+import { derivedName } from '../components/kit/export/paths';
+import { SliderField } from '../components/kit/fields';
+import { JobProgress } from '../components/kit/progress';
+import { PanelFooter, PanelHead, PanelNote, plural, ToolPanel } from '../components/kit/ToolPanel';
 import { useApp } from '../state/store';
 import type { ViewerHandle } from '../viewer/ImageViewer';
 import { facesOf, listenForFaceJobs, useFaces, visibleFaces } from './faces-store';
 import './faces.css';
 
-const EMOTION_SHORT: Record<string, string> = { angry: 'ang', disgust: 'dis', fear: 'fea', happy: 'hap', sad: 'sad', surprise: 'sur', neutral: 'neu' };
-
-/** `/photos/group.jpg` → `/photos/group.faces.png` (same folder, never the original's name). */
-export function suggestExportPath(original: string, ext: string): string {
-  const cut = Math.max(original.lastIndexOf('/'), original.lastIndexOf('\\'));
-  const dir = original.slice(0, cut + 1);
-  const name = original.slice(cut + 1);
-  const stem = name.includes('.') ? name.slice(0, name.lastIndexOf('.')) : name;
-  return `${dir}${stem}.faces.${ext}`;
-}
-
-const EXPORTS: Array<{ key: string; label: string; format: (image: ImageInfo) => FaceExportFormat; testId: string }> = [
-  { key: 'image', label: 'Annotated image', format: (image) => (image.format === 'jpeg' ? 'jpeg' : 'png'), testId: 'faces-export-image' },
-  { key: 'json', label: 'JSON', format: () => 'json', testId: 'faces-export-json' },
-  { key: 'csv', label: 'CSV', format: () => 'csv', testId: 'faces-export-csv' },
-];
+const EMOTION_SHORT: Record<string, string> = { angry: 'ang', disgust: 'dis', fear: 'fear', happy: 'hap', sad: 'sad', surprise: 'sur', neutral: 'neu' };
 
 const EXTENSION: Record<FaceExportFormat, string> = { jpeg: 'jpg', png: 'png', json: 'json', csv: 'csv' };
 
@@ -38,10 +26,8 @@ export function FacesPanel({ image, viewer }: { image: ImageInfo; viewer: RefObj
   const load = useFaces((s) => s.load);
   const setThreshold = useFaces((s) => s.setThreshold);
   const exportTo = useFaces((s) => s.exportTo);
-  const lastExport = useFaces((s) => s.lastExport);
   const job = useApp((s) => (entry.jobId ? s.jobs[entry.jobId] ?? null : null));
   const cancelJob = useApp((s) => s.cancelJob);
-  const [saving, setSaving] = useState<{ format: FaceExportFormat; path: string } | null>(null);
 
   useEffect(() => {
     listenForFaceJobs();
@@ -54,67 +40,59 @@ export function FacesPanel({ image, viewer }: { image: ImageInfo; viewer: RefObj
   const result = entry.result;
   const faces = visibleFaces(entry);
 
-  const startExport = async (format: FaceExportFormat) => {
-    const suggested = suggestExportPath(image.path, EXTENSION[format]);
-    if (api.desktop) {
-      const chosen = await api.desktop.saveFileDialog({ defaultPath: suggested, filters: [{ name: format.toUpperCase(), extensions: [EXTENSION[format]] }] });
-      if (chosen) await exportTo(image.id, format, chosen, true);
-    } else {
-      setSaving({ format, path: suggested });
-    }
-  };
+  const exportChoice = (key: string, label: string, format: FaceExportFormat, testId: string, disabled = false): ExportChoice => ({
+    key,
+    label,
+    testId,
+    disabled,
+    request: () => ({
+      scope: `faces:${image.id}`,
+      title: format === 'jpeg' || format === 'png' ? `Export the image with its ${plural(faces.length, 'face')} marked` : `Export the faces as ${format.toUpperCase()}`,
+      fileName: derivedName(image.path, `faces.${EXTENSION[format]}`),
+      filterName: format.toUpperCase(),
+      extensions: [EXTENSION[format]],
+      note: `The ${plural(faces.length, 'face')} at threshold ${entry.threshold.toFixed(2)}. Written in one go (no half-written file if something fails); the original photo is never overwritten.`,
+      context: 'Exporting faces',
+      write: (path, overwrite) => exportTo(image.id, format, path, overwrite),
+    }),
+  });
 
   return (
-    <div className="faces-panel" data-testid="faces-panel">
-      <div className="faces-head">
-        <button type="button" className="button primary" onClick={() => void run(image.id)} disabled={running || image.pyramid.state === 'failed'} data-testid="faces-run">
-          {result ? 'Find faces again' : 'Find faces'}
-        </button>
-        {result && !running && (
-          <span className="faces-count" data-testid="faces-count">
-            {faces.length} face{faces.length === 1 ? '' : 's'}
-          </span>
-        )}
-      </div>
+    <ToolPanel testId="faces-panel">
+      <PanelHead
+        action={
+          <button type="button" className="button primary" onClick={() => void run(image.id)} disabled={running || image.pyramid.state === 'failed'} data-testid="faces-run">
+            {result ? 'Find faces again' : 'Find faces'}
+          </button>
+        }
+        count={result && !running ? plural(faces.length, 'face') : null}
+        countTestId="faces-count"
+      />
 
-      {running && job && (
-        <div className="faces-progress" data-testid="faces-progress">
-          <div className={`progress ${job.progress === null ? 'indeterminate' : ''}`}>
-            <div className="progress-bar" style={{ width: `${Math.round((job.progress ?? 0.3) * 100)}%` }} />
-          </div>
-          <div className="faces-progress-row">
-            <span className="muted small">{job.message ?? 'Waiting…'}</span>
-            <button type="button" className="button subtle small" onClick={() => void cancelJob(job.id)}>
-              Cancel
-            </button>
-          </div>
-        </div>
-      )}
+      {running && job && <JobProgress job={job} onCancel={() => void cancelJob(job.id)} testId="faces-progress" />}
       {job?.state === 'failed' && job.error && (
         <p className="inline-error" role="alert">
           {job.error.message}
         </p>
       )}
       {!result && !running && job?.state !== 'failed' && (
-        <p className="muted faces-intro">
-          Finds every face, small ones included, and reads an age, a gender and an expression for each in one pass. Runs on this computer.
-        </p>
+        <PanelNote>
+          <p>Finds every face, small ones included, and reads an age, a gender and an expression for each in one pass. Runs on this computer.</p>
+          <p>Works on photos of people: portraits, groups, crowds.</p>
+        </PanelNote>
       )}
 
       {result && (
-        <label className="faces-threshold">
-          <span>Detection threshold</span>
-          <input
-            type="range"
-            min={result.floor}
-            max={0.99}
-            step={0.01}
-            value={entry.threshold}
-            onChange={(e) => setThreshold(image.id, Number(e.target.value))}
-            data-testid="faces-threshold"
-          />
-          <span className="mono">{entry.threshold.toFixed(2)}</span>
-        </label>
+        <SliderField
+          label="Threshold"
+          help="How sure the detector must be that a box is a face. Lower finds more faces (and more mistakes); it re-filters at once, without running again."
+          min={result.floor}
+          max={0.99}
+          step={0.01}
+          value={entry.threshold}
+          onChange={(v) => setThreshold(image.id, v)}
+          testId="faces-threshold"
+        />
       )}
 
       {result && (
@@ -127,34 +105,22 @@ export function FacesPanel({ image, viewer }: { image: ImageInfo; viewer: RefObj
       {result && !faces.length && <p className="muted faces-none">No faces at this threshold.</p>}
 
       {result && (
-        <div className="faces-footer">
-          <div className="faces-export">
-            <span className="muted small">Export</span>
-            {EXPORTS.map((e) => (
-              <button key={e.key} type="button" className="button small" onClick={() => void startExport(e.format(image))} data-testid={e.testId} disabled={!faces.length && e.key === 'image'}>
-                {e.label}
-              </button>
-            ))}
-          </div>
-          {lastExport?.imageId === image.id && (
-            <p className="muted small faces-saved" data-testid="faces-export-status" title={lastExport.path}>
-              Saved {lastExport.faces} face{lastExport.faces === 1 ? '' : 's'} to {lastExport.path}
-            </p>
-          )}
-          <p className="muted small">
+        <PanelFooter>
+          <ExportBar
+            scope={`faces:${image.id}`}
+            statusTestId="faces-export-status"
+            choices={[
+              exportChoice('image', 'Annotated image', image.format === 'jpeg' ? 'jpeg' : 'png', 'faces-export-image', !faces.length),
+              exportChoice('json', 'JSON', 'json', 'faces-export-json'),
+              exportChoice('csv', 'CSV', 'csv', 'faces-export-csv'),
+            ]}
+          />
+          <p className="panel-facts">
             {result.stats.windows} windows in {result.stats.passes.length} passes, {(result.stats.totalMs / 1000).toFixed(1)} s · {result.models.detector}, {result.models.attributes}
           </p>
-        </div>
+        </PanelFooter>
       )}
-
-      <SaveDialog
-        saving={saving}
-        onClose={() => setSaving(null)}
-        onSave={async (path) => {
-          if (saving && (await exportTo(image.id, saving.format, path))) setSaving(null);
-        }}
-      />
-    </div>
+    </ToolPanel>
   );
 }
 
@@ -196,7 +162,7 @@ function FaceCard({ face, viewer }: { face: Face; viewer: RefObject<ViewerHandle
             <span>
               {gender} <span className="muted">{Math.round(face.gender.p * 100)}%</span>
             </span>
-            <span className="face-score" title="Detection score">
+            <span className="face-score" title="Detection score: how sure the detector is that this is a face">
               {face.score.toFixed(2)}
             </span>
           </span>
@@ -222,41 +188,5 @@ function ExpressionBars({ all, top }: { all: Record<string, number>; top: string
         </span>
       ))}
     </span>
-  );
-}
-
-/** Browser transport: the engine writes on its own machine, to a path typed here. */
-function SaveDialog({ saving, onClose, onSave }: { saving: { format: FaceExportFormat; path: string } | null; onClose: () => void; onSave: (path: string) => Promise<void> }) {
-  const [path, setPath] = useState('');
-  const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    if (saving) setPath(saving.path);
-  }, [saving]);
-  const label = saving ? (saving.format === 'jpeg' || saving.format === 'png' ? `annotated ${saving.format.toUpperCase()}` : saving.format.toUpperCase()) : '';
-  return (
-    <Dialog open={saving !== null} title={`Export faces as ${label}`} onClose={onClose} testId="faces-save-dialog">
-      <form
-        className="faces-save"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setBusy(true);
-          void onSave(path.trim()).finally(() => setBusy(false));
-        }}
-      >
-        <label className="muted small" htmlFor="faces-save-path">
-          File on the engine's computer
-        </label>
-        <input id="faces-save-path" className="mono" value={path} onChange={(e) => setPath(e.target.value)} data-testid="faces-save-path" spellCheck={false} autoFocus />
-        <p className="muted small">Written in one go (no half-written file if something fails). The original photo is never overwritten.</p>
-        <div className="faces-save-buttons">
-          <button type="button" className="button subtle" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" disabled={!path.trim() || busy} data-testid="faces-save-confirm">
-            Save
-          </button>
-        </div>
-      </form>
-    </Dialog>
   );
 }

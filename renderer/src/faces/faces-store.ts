@@ -19,14 +19,13 @@ interface FacesState {
   byImage: Record<string, ImageFaces>;
   hovered: number | null;
   selected: number | null;
-  lastExport: { imageId: string; path: string; faces: number } | null;
   run(imageId: string): Promise<void>;
   load(imageId: string): Promise<void>;
   setThreshold(imageId: string, threshold: number): void;
   hover(id: number | null): void;
   select(id: number | null): void;
-  /** `overwrite`: the user confirmed replacing an existing file (the system save dialog asks). */
-  exportTo(imageId: string, format: FaceExportFormat, path: string, overwrite?: boolean): Promise<boolean>;
+  /** Writes an export (throws a typed error; the export flow reports it); `overwrite`: the user confirmed replacing a file. */
+  exportTo(imageId: string, format: FaceExportFormat, path: string, overwrite?: boolean): Promise<{ path: string; summary: string }>;
 }
 
 const EMPTY: ImageFaces = { result: null, jobId: null, threshold: 0.65 };
@@ -35,7 +34,6 @@ export const useFaces = create<FacesState>((set, get) => ({
   byImage: {},
   hovered: null,
   selected: null,
-  lastExport: null,
 
   async run(imageId) {
     try {
@@ -70,15 +68,9 @@ export const useFaces = create<FacesState>((set, get) => ({
   },
 
   async exportTo(imageId, format, path, overwrite) {
-    try {
-      const threshold = facesOf(get(), imageId).threshold;
-      const written = await api.exportFaces({ imageId, format, path, threshold, ...(overwrite ? { overwrite } : {}) });
-      set({ lastExport: { imageId, path: written.path, faces: written.faces } });
-      return true;
-    } catch (error) {
-      useApp.getState().notify(error, 'Exporting faces');
-      return false;
-    }
+    const threshold = facesOf(get(), imageId).threshold;
+    const written = await api.exportFaces({ imageId, format, path, threshold, ...(overwrite ? { overwrite } : {}) });
+    return { path: written.path, summary: `${written.faces} face${written.faces === 1 ? '' : 's'}` };
   },
 }));
 

@@ -3,11 +3,16 @@ import type { EngineEvent, EngineInfo, ImageInfo, JobInfo, Settings, SettingsPat
 import { toErrorInfo, type ErrorInfo } from '../../../electron/common/errors';
 import { api } from '../api/client';
 
-export interface Notice {
+/** A message in the corner: errors (typed, with hint and details) and confirmations. */
+export interface Toast {
   id: number;
+  kind: 'error' | 'success' | 'info';
+  /** For errors: the engine's typed error; for the others, message (and detail) only. */
   error: ErrorInfo;
   /** What the user was doing, e.g. 'Opening "x.jpg"'. */
   context?: string;
+  /** One action, e.g. "Show in folder". */
+  action?: { label: string; run(): void };
 }
 
 export interface ViewState {
@@ -22,7 +27,7 @@ interface AppState {
   images: ImageInfo[];
   activeImageId: string | null;
   jobs: Record<string, JobInfo>;
-  notices: Notice[];
+  toasts: Toast[];
   view: ViewState;
   dialogs: { fileBrowser: boolean; settings: boolean; shortcuts: boolean; batch: boolean };
 
@@ -36,13 +41,18 @@ interface AppState {
   cancelJob(id: string, hard?: boolean): Promise<void>;
   updateSettings(patch: SettingsPatch): Promise<void>;
   refreshEngine(): Promise<void>;
+  /** An error toast (cancellations are not errors and show nothing). */
   notify(error: unknown, context?: string): void;
+  /** A confirmation or information toast. */
+  toast(toast: { kind: 'success' | 'info'; message: string; detail?: string; action?: Toast['action'] }): void;
   dismiss(id: number): void;
+  /** Forgets finished jobs (the list keeps running and queued ones). */
+  clearFinishedJobs(): void;
   setView(view: Partial<ViewState>): void;
   setDialog(name: keyof AppState['dialogs'], open: boolean): void;
 }
 
-let noticeId = 0;
+let toastId = 0;
 
 export const useApp = create<AppState>((set, get) => ({
   engine: null,
@@ -51,7 +61,7 @@ export const useApp = create<AppState>((set, get) => ({
   images: [],
   activeImageId: null,
   jobs: {},
-  notices: [],
+  toasts: [],
   view: { zoom: 1, cursor: null },
   dialogs: { fileBrowser: false, settings: false, shortcuts: false, batch: false },
 
@@ -144,11 +154,20 @@ export const useApp = create<AppState>((set, get) => ({
   notify(error, context) {
     const info = toErrorInfo(error);
     if (info.code === 'CANCELLED') return;
-    set((state) => ({ notices: [...state.notices.slice(-4), { id: ++noticeId, error: info, context }] }));
+    set((state) => ({ toasts: [...state.toasts.slice(-3), { id: ++toastId, kind: 'error', error: info, context }] }));
+  },
+
+  toast({ kind, message, detail, action }) {
+    const error: ErrorInfo = { code: 'INTERNAL', message, ...(detail ? { detail } : {}) };
+    set((state) => ({ toasts: [...state.toasts.slice(-3), { id: ++toastId, kind, error, action }] }));
   },
 
   dismiss(id) {
-    set((state) => ({ notices: state.notices.filter((n) => n.id !== id) }));
+    set((state) => ({ toasts: state.toasts.filter((n) => n.id !== id) }));
+  },
+
+  clearFinishedJobs() {
+    set((state) => ({ jobs: Object.fromEntries(Object.entries(state.jobs).filter(([, j]) => j.state === 'running' || j.state === 'queued')) }));
   },
 
   setView(view) {
