@@ -25,6 +25,7 @@ export function App() {
   const openFiles = useApp((s) => s.openFiles);
   const openPaths = useApp((s) => s.openPaths);
   const setDialog = useApp((s) => s.setDialog);
+  const tool = useApp((s) => s.tool);
   const viewer = useRef<ViewerHandle>(null);
   const [dragging, setDragging] = useState(false);
 
@@ -71,9 +72,10 @@ export function App() {
         <section className="stage">
           {image ? (
             <ImageViewer ref={viewer} image={image} job={job}>
-              <FaceOverlay image={image} />
-              <ColorizeOverlay image={image} />
-              <DetectOverlay image={image} />
+              {/* Each tool's marks are drawn only while that tool is open. */}
+              {tool === 'faces' && <FaceOverlay image={image} />}
+              {tool === 'colorize' && <ColorizeOverlay image={image} />}
+              {tool === 'detect' && <DetectOverlay image={image} />}
             </ImageViewer>
           ) : (
             <EmptyState onOpen={openDialog} />

@@ -163,15 +163,17 @@ describe('Colorize tool', () => {
     await expect.poll(() => cells().count()).toBe(7);
   }, 240_000);
 
-  it('exports the chosen sample at full resolution beside the original, keeping its EXIF', async () => {
+  it('exports the chosen sample at full resolution to a chosen folder, keeping its EXIF', async () => {
     await thumbs().nth(1).click();
     await page.getByTestId('colorize-export').click();
-    const input = page.getByTestId('colorize-save-path');
     const seed = await thumbs().nth(1).getAttribute('data-seed');
-    const expected = path.join(files, `nagasaki-gray.colorized-s${seed}-2.jpg`);
-    await expect.poll(() => input.inputValue()).toBe(expected);
-    await page.getByTestId('colorize-save-confirm').click();
-    await expect.poll(() => page.getByTestId('colorize-export-status').textContent(), { timeout: 60_000 }).toContain(path.basename(expected));
+    const name = `nagasaki-gray.colorized-s${seed}-2.jpg`;
+    await expect.poll(() => page.getByTestId('export-name').inputValue()).toBe(name);
+    await page.getByTestId('export-folder').fill(files);
+    await page.getByTestId('export-folder').press('Enter');
+    await page.getByTestId('export-save').click();
+    const expected = path.join(files, name);
+    await expect.poll(() => page.getByTestId('colorize-export-status').textContent(), { timeout: 60_000 }).toContain(expected);
     const meta = await sharp(expected).metadata();
     expect([meta.format, meta.width, meta.height, meta.channels]).toEqual(['jpeg', 1024, 819, 3]);
     expect(meta.exif?.toString('latin1')).toContain('Iriscope e2e');

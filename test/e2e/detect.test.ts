@@ -168,11 +168,13 @@ describe.skipIf(!odgiModelDirs().length)('Detect tool', () => {
     expect(await boxesDrawn()).toBe(before);
   });
 
-  it('exports COCO beside the scene through the save dialog', async () => {
+  it('exports COCO to a chosen folder through the export dialog', async () => {
     await page.getByTestId('detect-export-coco').click();
-    await expect.poll(() => page.getByTestId('detect-save-path').inputValue()).toBe(path.join(files, 'aerial-scene.coco.json'));
-    await page.getByTestId('detect-save-confirm').click();
-    await expect.poll(() => page.getByTestId('detect-export-status').textContent(), { timeout: 30_000 }).toContain('aerial-scene.coco.json');
+    await expect.poll(() => page.getByTestId('export-name').inputValue()).toBe('aerial-scene.coco.json');
+    await page.getByTestId('export-folder').fill(files);
+    await page.getByTestId('export-folder').press('Enter');
+    await page.getByTestId('export-save').click();
+    await expect.poll(() => page.getByTestId('detect-export-status').textContent(), { timeout: 30_000 }).toContain(path.join(files, 'aerial-scene.coco.json'));
     const coco = JSON.parse(await fs.readFile(path.join(files, 'aerial-scene.coco.json'), 'utf8'));
     expect(coco.images[0]).toMatchObject({ width: COLS * T, height: ROWS * T });
     expect(coco.annotations.length).toBe(await boxesDrawn());

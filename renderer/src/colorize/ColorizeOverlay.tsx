@@ -4,7 +4,7 @@ import type { ImageInfo } from '../../../electron/common/contract';
 import { api } from '../api/client';
 import { pyramidTileSource } from '../viewer/tile-source';
 import { useOpenSeadragon } from '../viewer/viewer-context';
-import { photoOf, useColorize } from './colorize-store';
+import { photoOf, sampleTag, useColorize } from './colorize-store';
 
 /**
  * What the stage shows while the Colorize tool is open and a photo has
@@ -24,7 +24,7 @@ export function ColorizeOverlay({ image }: { image: ImageInfo }) {
   const selected = gallery.samples[Math.min(photo.selected, gallery.samples.length - 1)];
   const selectedInfo = sampleImages[selected.imageId];
   if (view === 'compare') return selectedInfo ? <CompareView image={image} sample={selectedInfo} label={`Sample ${selected.index + 1}`} /> : null;
-  const cells = gallery.samples.flatMap((s) => (sampleImages[s.imageId] ? [{ index: s.index, info: sampleImages[s.imageId], label: `${s.index + 1}`, seed: s.seed }] : []));
+  const cells = gallery.samples.flatMap((s) => (sampleImages[s.imageId] ? [{ index: s.index, info: sampleImages[s.imageId], label: `${s.index + 1}`, tag: sampleTag(s) }] : []));
   return <GalleryView image={image} cells={cells} selected={selected.index} />;
 }
 
@@ -148,7 +148,8 @@ interface Cell {
   index: number;
   info: ImageInfo;
   label: string;
-  seed: number;
+  /** What reproduces the sample: "seed 7 · 3/4". */
+  tag: string | null;
 }
 
 /** Columns for n cells of aspect `aspect` (w/h) in a w × h area: the layout with the largest cells. */
@@ -234,7 +235,7 @@ function GalleryView({ image, cells, selected }: { image: ImageInfo; cells: Cell
     return () => observer.disconnect();
   }, []);
 
-  const all: Array<Cell | { index: -1; info: ImageInfo; label: string; seed: null }> = [{ index: -1, info: image, label: 'Original', seed: null }, ...cells];
+  const all: Cell[] = [{ index: -1, info: image, label: 'Original', tag: null }, ...cells];
   const columns = bestColumns(all.length, size.width, size.height, image.width / image.height);
   const rows = Math.ceil(all.length / columns);
   return (
@@ -252,7 +253,7 @@ function GalleryView({ image, cells, selected }: { image: ImageInfo; cells: Cell
   );
 }
 
-function GalleryCell({ cell, sync, selected, photoId }: { cell: { index: number; info: ImageInfo; label: string; seed: number | null }; sync: ViewSync; selected: boolean; photoId: string }) {
+function GalleryCell({ cell, sync, selected, photoId }: { cell: Cell; sync: ViewSync; selected: boolean; photoId: string }) {
   const element = useRef<HTMLDivElement>(null);
   const [tiles, setTiles] = useState(0);
   const [zoom, setZoom] = useState(0);
@@ -306,7 +307,7 @@ function GalleryCell({ cell, sync, selected, photoId }: { cell: { index: number;
         ) : (
           <>
             <span className="gallery-num">{cell.label}</span>
-            <span className="muted">seed {cell.seed}</span>
+            <span className="gallery-seed">{cell.tag}</span>
             <button
               type="button"
               className="gallery-compare"
@@ -314,10 +315,11 @@ function GalleryCell({ cell, sync, selected, photoId }: { cell: { index: number;
                 useColorize.getState().select(photoId, cell.index);
                 useColorize.getState().set({ view: 'compare' });
               }}
-              title="Compare with the original"
+              title="Before / after: this sample over the original, with a divider"
+              aria-label={`Before / after with sample ${cell.label}`}
               data-testid="gallery-compare"
             >
-              Before / after
+              ⇆
             </button>
           </>
         )}

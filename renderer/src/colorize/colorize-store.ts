@@ -12,6 +12,7 @@ import {
   COLORIZE_DEFAULT_TEMPERATURE,
   COLORIZE_MAX_SEED,
   type Colorization,
+  type ColorizeSample,
   type ColorizeExportFormat,
   type Colorizer,
 } from '../../../electron/common/colorize-contract';
@@ -25,6 +26,13 @@ export interface PhotoColorize {
   preview: { thumbnail: string; ms: number } | null;
   /** Gallery index of the sample shown in the before/after view. */
   selected: number;
+  /**
+   * The seed field of this photo: the seed of its latest finished run (what
+   * the gallery shows), or one the user typed (`seedEdited`); empty = random.
+   * A submitted or cancelled run never changes it.
+   */
+  seed: string;
+  seedEdited: boolean;
 }
 
 export type StageView = 'gallery' | 'compare';
@@ -34,8 +42,6 @@ interface ColorizeState {
   colorizers: Colorizer[];
   samples: number;
   temperature: number;
-  /** The seed field: the last seed used, or one the user typed; empty = a new random seed. */
-  seed: string;
   modelId: string | null;
   view: StageView;
   /** Before/after divider, as a fraction of the stage width. */
@@ -44,32 +50,31 @@ interface ColorizeState {
   panelOpen: boolean;
   /** ImageInfo of sample images, by id. */
   sampleImages: Record<string, ImageInfo>;
-  lastExport: { imageId: string; path: string } | null;
 
   loadColorizers(): Promise<void>;
   run(imageId: string, how: 'new' | 'seed' | 'more'): Promise<void>;
   load(imageId: string): Promise<void>;
   loadPreview(imageId: string): Promise<void>;
   select(imageId: string, index: number): void;
-  set(patch: Partial<Pick<ColorizeState, 'samples' | 'temperature' | 'seed' | 'modelId' | 'view' | 'split' | 'panelOpen'>>): void;
-  /** `overwrite`: the user confirmed replacing an existing file (the system save dialog asks). */
-  exportTo(imageId: string, sampleIndex: number, path: string, format?: ColorizeExportFormat, overwrite?: boolean): Promise<boolean>;
+  set(patch: Partial<Pick<ColorizeState, 'samples' | 'temperature' | 'modelId' | 'view' | 'split' | 'panelOpen'>>): void;
+  /** The user typed in the seed field of a photo. */
+  typeSeed(imageId: string, text: string): void;
+  /** Writes one sample at full resolution (throws a typed error; the export flow reports it). */
+  exportTo(imageId: string, sampleIndex: number, path: string, format?: ColorizeExportFormat, overwrite?: boolean): Promise<{ path: string; summary: string }>;
 }
 
-const EMPTY: PhotoColorize = { gallery: null, jobId: null, preview: null, selected: 0 };
+const EMPTY: PhotoColorize = { gallery: null, jobId: null, preview: null, selected: 0, seed: '', seedEdited: false };
 
 export const useColorize = create<ColorizeState>((set, get) => ({
   byImage: {},
   colorizers: [],
   samples: COLORIZE_DEFAULT_SAMPLES,
   temperature: COLORIZE_DEFAULT_TEMPERATURE,
-  seed: '',
   modelId: null,
   view: 'gallery',
   split: 0.5,
   panelOpen: false,
   sampleImages: {},
-  lastExport: null,
 
   async loadColorizers() {
     try {
@@ -82,14 +87,14 @@ export const useColorize = create<ColorizeState>((set, get) => ({
 
   async run(imageId, how) {
     const { samples, temperature, modelId } = get();
-    const typed = parseSeed(get().seed);
-    // 'new': a fresh random seed; 'seed': the one in the field; 'more': a fresh one, appended.
-    const seed = how === 'seed' && typed !== null ? typed : Math.floor(Math.random() * COLORIZE_MAX_SEED);
+    const photo = photoOf(get(), imageId);
+    const typed = parseSeed(photo.seed);
+    // 'new': the seed the user typed, else a fresh random one; 'seed': the one in the field; 'more': a fresh one, appended.
+    const seed = (how === 'seed' || (how === 'new' && photo.seedEdited)) && typed !== null ? typed : Math.floor(Math.random() * COLORIZE_MAX_SEED);
     try {
       const job = await api.colorize({ imageId, samples, temperature, seed, modelId: modelId ?? undefined, append: how === 'more' });
       useApp.setState((s) => ({ jobs: { ...s.jobs, [job.id]: job } }));
       patch(imageId, { jobId: job.id });
-      set({ seed: String(seed) });
     } catch (error) {
       useApp.getState().notify(error, 'Colorizing');
     }
@@ -106,7 +111,9 @@ export const useColorize = create<ColorizeState>((set, get) => ({
       // A run that replaced the gallery starts at its first sample; "more samples" shows the first new one.
       const grew = gallery && previous.gallery && gallery.samples.length > previous.gallery.samples.length && gallery.samples[0].imageId === previous.gallery.samples[0].imageId;
       const selected = !gallery ? 0 : grew ? previous.gallery!.samples.length : gallery.samples[0].imageId === previous.gallery?.samples[0]?.imageId ? Math.min(previous.selected, gallery.samples.length - 1) : 0;
-      patch(imageId, { gallery, selected });
+      // The field shows the seed of what is on screen now (a typed seed waits until it is used).
+      const seed = gallery?.runs.at(-1) ? String(gallery.runs.at(-1)!.seed) : previous.seed;
+      patch(imageId, { gallery, selected, ...(previous.seedEdited && previous.seed !== seed ? {} : { seed, seedEdited: false }) });
     } catch (error) {
       useApp.getState().notify(error, 'Reading the colorizations');
     }
@@ -131,15 +138,13 @@ export const useColorize = create<ColorizeState>((set, get) => ({
     set(update);
   },
 
+  typeSeed(imageId, text) {
+    patch(imageId, { seed: text, seedEdited: true });
+  },
+
   async exportTo(imageId, sampleIndex, path, format, overwrite) {
-    try {
-      const written = await api.exportColorization({ imageId, sampleIndex, path, format, ...(overwrite ? { overwrite } : {}) });
-      set({ lastExport: { imageId, path: written.path } });
-      return true;
-    } catch (error) {
-      useApp.getState().notify(error, 'Exporting the colorization');
-      return false;
-    }
+    const written = await api.exportColorization({ imageId, sampleIndex, path, format, ...(overwrite ? { overwrite } : {}) });
+    return { path: written.path, summary: `${written.width.toLocaleString()} × ${written.height.toLocaleString()} px` };
   },
 }));
 
@@ -149,6 +154,11 @@ function patch(imageId: string, update: Partial<PhotoColorize>): void {
 
 export function photoOf(state: Pick<ColorizeState, 'byImage'>, imageId: string): PhotoColorize {
   return state.byImage[imageId] ?? EMPTY;
+}
+
+/** "seed 7 · 3/4": what reproduces one sample (the seed of its batch, and its place in the batch). */
+export function sampleTag(s: Pick<ColorizeSample, 'seed' | 'batchIndex' | 'batchSize'>): string {
+  return `seed ${s.seed} · ${s.batchIndex + 1}/${s.batchSize}`;
 }
 
 export function parseSeed(text: string): number | null {

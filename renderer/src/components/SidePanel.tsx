@@ -1,14 +1,15 @@
-import { useState, type ReactNode, type RefObject } from 'react';
+import type { ReactNode, RefObject } from 'react';
 import type { ImageInfo } from '../../../electron/common/contract';
 import { DetectPanel } from '../detect/DetectPanel';
 import { ColorizePanel } from '../colorize/ColorizePanel';
 import { FacesPanel } from '../faces/FacesPanel';
 import type { ViewerHandle } from '../viewer/ImageViewer';
+import { useApp, type ToolId } from '../state/store';
 import { Inspector } from './Inspector';
 import './side-panel.css';
 
 interface Tool {
-  id: string;
+  id: ToolId;
   label: string;
   render(image: ImageInfo, viewer: RefObject<ViewerHandle | null>): ReactNode;
 }
@@ -22,7 +23,8 @@ const TOOLS: Tool[] = [
 ];
 
 export function SidePanel({ image, viewer }: { image: ImageInfo; viewer: RefObject<ViewerHandle | null> }) {
-  const [active, setActive] = useState(TOOLS[0].id);
+  const active = useApp((s) => s.tool);
+  const setActive = useApp((s) => s.setTool);
   const tool = TOOLS.find((t) => t.id === active) ?? TOOLS[0];
   return (
     <aside className="side-panel" data-testid="side-panel" data-tool={tool.id}>
@@ -41,7 +43,7 @@ export function SidePanel({ image, viewer }: { image: ImageInfo; viewer: RefObje
           </button>
         ))}
       </nav>
-      <div className="side-body" role="tabpanel">
+      <div className="side-body" role="tabpanel" aria-label={tool.label}>
         {tool.render(image, viewer)}
       </div>
     </aside>

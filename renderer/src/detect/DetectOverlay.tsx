@@ -4,7 +4,7 @@ import type { ImageInfo } from '../../../electron/common/contract';
 import { CLASS_COLOURS, type Detection } from '../../../electron/common/detect-contract';
 import { currentTransform } from '../viewer/image-transform';
 import { useOpenSeadragon } from '../viewer/viewer-context';
-import { detectionsOf, useDetect, visibleDetections } from './detect-store';
+import { currentResult, detectionsOf, useDetect, visibleDetections } from './detect-store';
 
 /**
  * Detection boxes over the zoomable image, drawn on one canvas: one path per
@@ -23,6 +23,7 @@ export function DetectOverlay({ image }: { image: ImageInfo }) {
   const shown = useRef<Detection[]>([]);
 
   const detections = visibleDetections(entry);
+  const result = currentResult(entry);
   shown.current = detections;
 
   drawRef.current = () => {
@@ -42,7 +43,7 @@ export function DetectOverlay({ image }: { image: ImageInfo }) {
     if (!g) return;
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, width, height);
-    if (!view || !entry.result || entry.result.imageId !== image.id) {
+    if (!view || !result || result.imageId !== image.id) {
       el.dataset.drawn = '0';
       return;
     }
@@ -62,7 +63,7 @@ export function DetectOverlay({ image }: { image: ImageInfo }) {
       // Crops read at full resolution: a light veil (visible when zoomed out) and a dashed edge.
       for (const group of [true, false]) {
         g.beginPath();
-        for (const c of entry.result.crops) if (c.group === group && inView(c.box)) rect(c.box, 4);
+        for (const c of result.crops) if (c.group === group && inView(c.box)) rect(c.box, 4);
         g.fillStyle = group ? 'rgba(255,255,255,.16)' : 'rgba(160,168,184,.12)';
         g.fill();
         g.setLineDash(view.s * 128 > 40 ? [5, 4] : []);
@@ -144,14 +145,14 @@ export function DetectOverlay({ image }: { image: ImageInfo }) {
     drawRef.current();
   });
 
-  if (!entry.result || entry.result.imageId !== image.id) return null;
+  if (!result || result.imageId !== image.id) return null;
   return (
     <canvas
       ref={canvas}
       className="detect-overlay"
       data-testid="detect-overlay"
       data-boxes={detections.length}
-      data-crops={entry.showCrops ? entry.result.crops.length : 0}
+      data-crops={entry.showCrops ? result.crops.length : 0}
       aria-label={`${detections.length} detections`}
     />
   );

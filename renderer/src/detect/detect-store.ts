@@ -26,16 +26,14 @@ export interface ImageDetections {
 interface DetectState {
   byImage: Record<string, ImageDetections>;
   selected: number | null;
-  lastExport: { imageId: string; path: string; detections: number; format: DetectExportFormat } | null;
-  exporting: string | null;
   configure(imageId: string, patch: Partial<Pick<ImageDetections, 'mode' | 'modelId' | 'showCrops' | 'hiddenClasses'>>): void;
   run(imageId: string): Promise<void>;
   load(imageId: string): Promise<void>;
   setScore(imageId: string, score: number): void;
   refilter(imageId: string, patch: Partial<DetectThresholds>): void;
   select(id: number | null): void;
-  /** `overwrite`: the user confirmed replacing an existing file (the system save dialog asks). */
-  exportTo(imageId: string, format: DetectExportFormat, path: string, crops?: boolean, overwrite?: boolean): Promise<boolean>;
+  /** Writes an export (throws a typed error; the export flow reports it). */
+  exportTo(imageId: string, format: DetectExportFormat, path: string, crops?: boolean, overwrite?: boolean): Promise<{ path: string; summary: string }>;
 }
 
 export const EMPTY_DETECTIONS: ImageDetections = {
@@ -47,8 +45,6 @@ const timers = new Map<string, ReturnType<typeof setTimeout>>();
 export const useDetect = create<DetectState>((set, get) => ({
   byImage: {},
   selected: null,
-  lastExport: null,
-  exporting: null,
 
   configure(imageId, update) {
     patch(imageId, update);
@@ -98,17 +94,8 @@ export const useDetect = create<DetectState>((set, get) => ({
 
   async exportTo(imageId, format, path, crops, overwrite) {
     const entry = detectionsOf(get(), imageId);
-    set({ exporting: format });
-    try {
-      const written = await api.exportDetections({ imageId, format, path, scoreThreshold: entry.scoreThreshold, ...(crops ? { crops } : {}), ...(overwrite ? { overwrite } : {}) });
-      set({ lastExport: { imageId, path: written.path, detections: written.detections, format } });
-      return true;
-    } catch (error) {
-      useApp.getState().notify(error, 'Exporting detections');
-      return false;
-    } finally {
-      set({ exporting: null });
-    }
+    const written = await api.exportDetections({ imageId, format, path, scoreThreshold: entry.scoreThreshold, ...(crops ? { crops } : {}), ...(overwrite ? { overwrite } : {}) });
+    return { path: written.path, summary: `${written.detections.toLocaleString()} detection${written.detections === 1 ? '' : 's'}` };
   },
 }));
 
@@ -137,11 +124,20 @@ export function detectionsOf(state: Pick<DetectState, 'byImage'>, imageId: strin
   return state.byImage[imageId] ?? EMPTY_DETECTIONS;
 }
 
+/**
+ * The result of the mode chosen now: after switching Cascade ↔ Tiled, the
+ * other mode's run is not shown (its boxes and sliders would be stale).
+ */
+export function currentResult(entry: ImageDetections): DetectResult | null {
+  return entry.result && entry.result.mode === entry.mode ? entry.result : null;
+}
+
 /** The detections shown: at or above the score threshold, classes not hidden. */
 export function visibleDetections(entry: ImageDetections): Detection[] {
-  if (!entry.result) return [];
+  const result = currentResult(entry);
+  if (!result) return [];
   const hidden = new Set(entry.hiddenClasses);
-  return entry.result.detections.filter((d) => d.score >= entry.scoreThreshold && !hidden.has(d.class));
+  return result.detections.filter((d) => d.score >= entry.scoreThreshold && !hidden.has(d.class));
 }
 
 let listening = false;

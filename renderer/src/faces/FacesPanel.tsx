@@ -5,6 +5,7 @@ import { ExportBar, type ExportChoice } from '../components/kit/ExportBar';
 import { derivedName } from '../components/kit/export/paths';
 import { SliderField } from '../components/kit/fields';
 import { JobProgress } from '../components/kit/progress';
+import { ToolFitNote } from '../components/kit/ToolFitNote';
 import { PanelFooter, PanelHead, PanelNote, plural, ToolPanel } from '../components/kit/ToolPanel';
 import { useApp } from '../state/store';
 import type { ViewerHandle } from '../viewer/ImageViewer';
@@ -59,6 +60,7 @@ export function FacesPanel({ image, viewer }: { image: ImageInfo; viewer: RefObj
 
   return (
     <ToolPanel testId="faces-panel">
+      <ToolFitNote image={image} tool="faces" />
       <PanelHead
         action={
           <button type="button" className="button primary" onClick={() => void run(image.id)} disabled={running || image.pyramid.state === 'failed'} data-testid="faces-run">

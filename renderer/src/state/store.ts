@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { EngineEvent, EngineInfo, ImageInfo, JobInfo, Settings, SettingsPatch } from '../../../electron/common/contract';
+import type { EngineEvent, EngineInfo, ImageInfo, JobInfo, Sample, Settings, SettingsPatch } from '../../../electron/common/contract';
 import { toErrorInfo, type ErrorInfo } from '../../../electron/common/errors';
 import { api } from '../api/client';
 
@@ -20,16 +20,22 @@ export interface ViewState {
   cursor: { x: number; y: number } | null;
 }
 
+/** The side panel's tabs; overlays on the image belong to their tool. */
+export type ToolId = 'image' | 'colorize' | 'faces' | 'detect';
+
 interface AppState {
   engine: EngineInfo | null;
   engineState: 'connecting' | 'ready' | 'restarting' | 'offline';
   settings: Settings | null;
   images: ImageInfo[];
+  /** The sample images shipped with the app, with the tools each suits. */
+  samples: Sample[];
   activeImageId: string | null;
   jobs: Record<string, JobInfo>;
   toasts: Toast[];
   view: ViewState;
   dialogs: { fileBrowser: boolean; settings: boolean; shortcuts: boolean; batch: boolean };
+  tool: ToolId;
 
   init(): Promise<void>;
   openPaths(paths: string[]): Promise<void>;
@@ -49,6 +55,7 @@ interface AppState {
   /** Forgets finished jobs (the list keeps running and queued ones). */
   clearFinishedJobs(): void;
   setView(view: Partial<ViewState>): void;
+  setTool(tool: ToolId): void;
   setDialog(name: keyof AppState['dialogs'], open: boolean): void;
 }
 
@@ -59,11 +66,13 @@ export const useApp = create<AppState>((set, get) => ({
   engineState: 'connecting',
   settings: null,
   images: [],
+  samples: [],
   activeImageId: null,
   jobs: {},
   toasts: [],
   view: { zoom: 1, cursor: null },
   dialogs: { fileBrowser: false, settings: false, shortcuts: false, batch: false },
+  tool: 'image',
 
   async init() {
     api.onEvent((event) => handleEvent(event));
@@ -72,6 +81,7 @@ export const useApp = create<AppState>((set, get) => ({
       set({ settings, jobs: Object.fromEntries(jobs.map((j) => [j.id, j])), engineState: 'ready' });
       // Engine info probes the execution providers, which can take a moment.
       void get().refreshEngine();
+      api.listSamples().then((samples) => set({ samples }), (error) => get().notify(error, 'Listing sample images'));
     } catch (error) {
       set({ engineState: 'offline' });
       get().notify(error, 'Connecting to the Iriscope engine');
@@ -172,6 +182,10 @@ export const useApp = create<AppState>((set, get) => ({
 
   setView(view) {
     set((state) => ({ view: { ...state.view, ...view } }));
+  },
+
+  setTool(tool) {
+    set({ tool });
   },
 
   setDialog(name, open) {

@@ -63,6 +63,12 @@ const samplesAtOnce = (width: number, height: number) => Math.max(1, Math.floor(
 export class ColorizeService {
   private readonly galleries = new Map<string, Gallery>();
   private readonly root: string;
+  /**
+   * How fast this machine sampled and rendered in its last run: the progress
+   * bar gives each stage its expected share of the time (sampling dominates
+   * small photos, rendering large ones). The first guess is a 2-core CPU's.
+   */
+  private speed = { sampleMsPerCell: 3, renderMsPerMpx: 800 };
   private cleaned: Promise<void> | null = null;
 
   constructor(
@@ -133,10 +139,15 @@ export class ColorizeService {
     });
     ctx.progress(0, 'Loading the colorization model');
     const sessions = await picSessions(this.models, cfg);
+    // Share of the bar for sampling vs. rendering, from the expected time of each.
+    const cells = params.samples * cfg.grid * cfg.grid;
+    const mpx = (params.samples * reader.width * reader.height) / 1e6;
+    const sampleShare = (cells * this.speed.sampleMsPerCell) / (cells * this.speed.sampleMsPerCell + mpx * this.speed.renderMsPerMpx);
+    const sampled = 0.02 + 0.98 * sampleShare;
     ctx.progress(0.02, 'Sampling colours');
     const photo = await samplePhoto(reader, sessions, cfg, params, {
       signal: ctx.signal,
-      onRow: (done, total) => ctx.progress(0.02 + 0.3 * (done / total), `Sampling colours: row ${done} of ${total}`),
+      onRow: (done, total) => ctx.progress(0.02 + (sampled - 0.02) * (done / total), `Sampling colours (row ${done} of ${total})`),
     });
     ctx.throwIfCancelled();
 
@@ -161,15 +172,16 @@ export class ColorizeService {
         const members = Array.from({ length: Math.min(group, N - first) }, (_, i) => first + i);
         const vFiles = members.map((n) => tempRenderPath(partial, `sample-${n}`));
         const share = (count: number) => count / N;
-        const base = 0.32 + 0.68 * share(first);
+        const rest = 1 - sampled;
+        const base = sampled + rest * share(first);
         try {
           await renderFullResolution(reader, members.map((n) => coefficients[n]), vFiles, {
             signal: ctx.signal,
-            onProgress: (f) => ctx.progress(base + 0.68 * share(members.length) * 0.55 * f, `Rendering at full resolution: ${Math.round(f * 100)}%`),
+            onProgress: (f) => ctx.progress(base + rest * share(members.length) * 0.55 * f, `Rendering at full resolution (${Math.round(f * 100)}%)`),
           });
           for (const [i, n] of members.entries()) {
             ctx.throwIfCancelled();
-            ctx.progress(base + 0.68 * share(members.length) * (0.55 + (0.45 * i) / members.length), `Preparing sample ${n + 1} of ${N} for viewing`);
+            ctx.progress(base + rest * share(members.length) * (0.55 + (0.45 * i) / members.length), `Preparing sample ${n + 1} of ${N} for viewing`);
             levels[n] = await encodePyramid(vFiles[i], path.join(partial, fileName(n)), pyramidCompression, pyramidQuality);
             thumbnails[n] = await thumbnailOf(vFiles[i]);
             await removeQuietly(vFiles[i]);
@@ -191,6 +203,7 @@ export class ColorizeService {
       ctx.throwIfCancelled();
 
       const renderMs = performance.now() - renderStarted;
+      this.speed = { sampleMsPerCell: photo.timing.sampleMs / cells, renderMsPerMpx: renderMs / mpx };
       const hw = cfg.grid * cfg.grid;
       const previous = this.galleries.get(imageId);
       const keep = append && previous && previous.info.model.id === cfg.modelId ? previous : null;

@@ -55,10 +55,31 @@ export function faceLabel(face: Pick<Face, 'id' | 'age' | 'gender' | 'emotion'>)
 
 const escapeXml = (text: string) => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+type Rect = { x: number; y: number; w: number; h: number };
+const overlaps = (a: Rect, b: Rect) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+
 /**
- * One small SVG per face (box, keypoints, label), placed over the image; the
- * overlays never exceed a face's neighbourhood, so a 20,000 px photo costs
- * no full-size overlay.
+ * Where each face's label goes: above its box, else below it, else stacked
+ * further up, the first spot inside the image that covers no label placed
+ * before (faces in a row would otherwise write over each other).
+ */
+export function placeLabels(boxes: Rect[], sizes: Array<{ w: number; h: number }>, width: number, height: number): Rect[] {
+  const placed: Rect[] = [];
+  return boxes.map((box, i) => {
+    const { w, h } = sizes[i];
+    const x = Math.max(0, Math.min(box.x, width - w));
+    const candidates = [box.y - h, box.y + box.h, ...Array.from({ length: 6 }, (_, k) => box.y - h * (k + 2)), box.y];
+    const inside = candidates.filter((y) => y >= 0 && y + h <= height);
+    const spot = inside.map((y) => ({ x, y, w, h })).find((r) => !placed.some((p) => overlaps(p, r))) ?? { x, y: Math.max(0, Math.min(box.y - h, height - h)), w, h };
+    placed.push(spot);
+    return spot;
+  });
+}
+
+/**
+ * Small SVGs placed over the image: one per face (box and keypoints), one
+ * per label (laid out by placeLabels); none exceeds a face's
+ * neighbourhood, so a 20,000 px photo costs no full-size overlay.
  */
 export function faceOverlays(faces: Face[], width: number, height: number): OverlayOptions[] {
   const stroke = Math.max(2, Math.round(Math.max(width, height) / 600));
@@ -66,26 +87,32 @@ export function faceOverlays(faces: Face[], width: number, height: number): Over
   const overlays: OverlayOptions[] = [];
   for (const face of faces) {
     const [x, y, w, h] = face.box;
-    const label = faceLabel(face);
-    const labelW = Math.ceil(label.length * font * 0.6 + font);
-    const labelH = Math.ceil(font * 1.5);
     // Area the overlay covers, clipped to the image.
     const left = Math.max(0, Math.floor(x - 2 * stroke));
-    const top = Math.max(0, Math.floor(y - labelH - 2 * stroke));
-    const right = Math.min(width, Math.ceil(Math.max(x + w, x + labelW) + 2 * stroke));
+    const top = Math.max(0, Math.floor(y - 2 * stroke));
+    const right = Math.min(width, Math.ceil(x + w + 2 * stroke));
     const bottom = Math.min(height, Math.ceil(y + h + 2 * stroke));
     if (right - left < 1 || bottom - top < 1) continue;
-    const labelY = y - labelH >= 0 ? y - labelH : y;
     const dots = face.keypoints.slice(0, 4).map(([kx, ky]) => `<circle cx="${kx - left}" cy="${ky - top}" r="${stroke * 1.2}" fill="#ffd166" stroke="#111" stroke-width="${stroke / 2}"/>`).join('');
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${right - left}" height="${bottom - top}">`
       + `<rect x="${x - left}" y="${y - top}" width="${w}" height="${h}" fill="none" stroke="#111" stroke-opacity="0.6" stroke-width="${stroke * 2}"/>`
       + `<rect x="${x - left}" y="${y - top}" width="${w}" height="${h}" fill="none" stroke="#ff8a65" stroke-width="${stroke}"/>`
       + dots
-      + `<rect x="${x - left}" y="${labelY - top}" width="${labelW}" height="${labelH}" rx="${font / 4}" fill="#111317" fill-opacity="0.82"/>`
-      + `<text x="${x - left + font / 2}" y="${labelY - top + labelH * 0.72}" font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif" font-size="${font}" fill="#ffffff">${escapeXml(label)}</text>`
       + '</svg>';
     overlays.push({ input: Buffer.from(svg), left, top });
   }
+  // Labels: a generous width per character (DejaVu Sans is wide), and the text fitted to it exactly (textLength), so no font clips.
+  const labels = faces.map(faceLabel);
+  const sizes = labels.map((label) => ({ w: Math.min(width, Math.ceil(label.length * font * 0.62 + font)), h: Math.min(height, Math.ceil(font * 1.5)) }));
+  const spots = placeLabels(faces.map((f) => ({ x: f.box[0], y: f.box[1], w: f.box[2], h: f.box[3] })), sizes, width, height);
+  labels.forEach((label, i) => {
+    const { x, y, w, h } = spots[i];
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">`
+      + `<rect width="${w}" height="${h}" rx="${font / 4}" fill="#111317" fill-opacity="0.82"/>`
+      + `<text x="${font / 2}" y="${h * 0.72}" textLength="${w - font}" lengthAdjust="spacingAndGlyphs" font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif" font-size="${font}" fill="#ffffff">${escapeXml(label)}</text>`
+      + '</svg>';
+    overlays.push({ input: Buffer.from(svg), left: Math.round(x), top: Math.round(y) });
+  });
   return overlays;
 }
 
