@@ -9,7 +9,7 @@ export function printEngineInfo(info: EngineInfo): void {
   out();
   out(`Execution providers (${info.providers.override === 'auto' ? 'automatic' : `forced: ${info.providers.override}`}; tried in order ${info.providers.chain.join(' → ')}):`);
   for (const attempt of info.providers.probe) {
-    out(`  ${attempt.ok ? '✔' : '✘'} ${attempt.provider.padEnd(7)} ${attempt.ok ? `works (${attempt.ms.toFixed(0)} ms to start)` : attempt.reason}`);
+    out(`  ${attempt.ok ? '✔' : '✘'} ${attempt.provider.padEnd(8)} ${attempt.ok ? `works (${attempt.ms.toFixed(0)} ms to start)` : attempt.reason}${info.providers.chain.includes(attempt.provider) ? '' : ' (not in the automatic chain)'}`);
   }
   out(`  → new sessions run on: ${info.providers.active ?? 'nothing (no provider works)'}`);
   out();

@@ -236,10 +236,23 @@ export class Engine implements IriscopeApi {
 
   async makeDirectory({ path: dir }: ApiInput<'makeDirectory'>): Promise<ApiOutput<'makeDirectory'>> {
     const target = path.resolve(dir);
-    try {
-      await fs.mkdir(target, { recursive: true });
-    } catch (error) {
-      throw fsError(error, target, 'write');
+    // Level by level from the deepest folder that exists: Node's recursive mkdir can loop forever
+    // where a parent refuses new entries (e.g. under /proc) instead of failing.
+    const missing: string[] = [];
+    for (let at = target; ; at = path.dirname(at)) {
+      const stat = await fs.stat(at).catch(() => null);
+      if (stat?.isDirectory() || path.dirname(at) === at) break;
+      if (stat) {
+        throw new IriscopeError({ code: 'NOT_A_FOLDER', message: `"${path.basename(at)}" is a file, not a folder: no folder can be made inside it.`, detail: at, hint: 'Choose another folder for the export.' });
+      }
+      missing.unshift(at);
+    }
+    for (const folder of missing) {
+      try {
+        await fs.mkdir(folder);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(error, folder, 'write');
+      }
     }
     return { path: target };
   }

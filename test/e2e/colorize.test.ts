@@ -147,6 +147,11 @@ describe('Colorize tool', () => {
     await expect.poll(() => colourIn(0.4, 0.8)).toBeGreaterThan(4);
     await expect.poll(() => colourIn(0.12, 0.26)).toBeLessThan(2);
     await screenshot(page, '23-colorize-before-after');
+    // With the sample over the photo, 1:1 is the photo's actual pixels and the readout follows (it went stale here).
+    await page.keyboard.press('1');
+    await expect.poll(() => page.getByTestId('zoom-readout').textContent(), { timeout: 10_000 }).toBe('100%');
+    await page.keyboard.press('0');
+    await expect.poll(() => page.getByTestId('zoom-readout').textContent(), { timeout: 10_000 }).not.toBe('100%');
   });
 
   it('resamples with the same seed (same images) and adds more samples', async () => {

@@ -236,8 +236,15 @@ function GalleryView({ image, cells, selected }: { image: ImageInfo; cells: Cell
   }, []);
 
   const all: Cell[] = [{ index: -1, info: image, label: 'Original', tag: null }, ...cells];
-  const columns = bestColumns(all.length, size.width, size.height, image.width / image.height);
-  const rows = Math.ceil(all.length / columns);
+  const aspect = image.width / image.height;
+  // With many samples the original takes 2 × 2 cells: the reference stays large enough to compare with.
+  let big = cells.length >= 5;
+  let columns = bestColumns(big ? cells.length + 4 : all.length, size.width, size.height, aspect);
+  if (big && columns < 3) {
+    big = false;
+    columns = bestColumns(all.length, size.width, size.height, aspect);
+  }
+  const rows = Math.ceil((big ? cells.length + 4 : all.length) / columns);
   return (
     <div
       ref={box}
@@ -247,13 +254,13 @@ function GalleryView({ image, cells, selected }: { image: ImageInfo; cells: Cell
       style={{ gridTemplateColumns: `repeat(${columns}, 1fr)`, gridTemplateRows: `repeat(${rows}, 1fr)` }}
     >
       {all.map((cell) => (
-        <GalleryCell key={cell.info.id} cell={cell} sync={sync} selected={cell.index === selected} photoId={image.id} />
+        <GalleryCell key={cell.info.id} cell={cell} sync={sync} selected={cell.index === selected} photoId={image.id} span={big && cell.index < 0 ? 2 : 1} />
       ))}
     </div>
   );
 }
 
-function GalleryCell({ cell, sync, selected, photoId }: { cell: Cell; sync: ViewSync; selected: boolean; photoId: string }) {
+function GalleryCell({ cell, sync, selected, photoId, span }: { cell: Cell; sync: ViewSync; selected: boolean; photoId: string; span: number }) {
   const element = useRef<HTMLDivElement>(null);
   const [tiles, setTiles] = useState(0);
   const [zoom, setZoom] = useState(0);
@@ -299,9 +306,10 @@ function GalleryCell({ cell, sync, selected, photoId }: { cell: Cell; sync: View
       data-image-id={cell.info.id}
       data-tiles-loaded={tiles}
       data-zoom={zoom.toFixed(4)}
+      style={span > 1 ? { gridColumn: `span ${span}`, gridRow: `span ${span}` } : undefined}
     >
       <div ref={element} className="gallery-canvas" />
-      <div className="gallery-label">
+      <div className="gallery-label" title={cell.tag ? `Sample ${cell.label}: ${cell.tag}` : undefined}>
         {cell.index < 0 ? (
           <span>Original</span>
         ) : (

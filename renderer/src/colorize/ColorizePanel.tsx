@@ -136,7 +136,7 @@ export function ColorizePanel({ image }: { image: ImageInfo }) {
             onChange={(v) => set({ modelId: v })}
             testId="colorize-model"
             disabled={running}
-            options={colorizers.map((c) => ({ value: c.id, label: `${c.id}${c.default ? ' (default)' : ''} · ${c.inputSize} px, ${c.grid}×${c.grid} colours`, title: c.name }))}
+            options={colorizers.map((c) => ({ value: c.id, label: `${c.id}${c.default ? ' (default)' : ''}`, title: `${c.name}: looks at the photo at ${c.inputSize} px, samples a ${c.grid}×${c.grid} colour grid` }))}
           />
         )}
       </PanelSection>

@@ -21,7 +21,7 @@ function FileBrowserForm() {
   const openPaths = useApp((s) => s.openPaths);
   const recent = useApp(recentFiles);
   const [filter, setFilter] = useState<'images' | 'all'>('images');
-  const { listing, error, typed, setTyped, go } = useFolderListing(filter === 'images');
+  const { listing, error, typed, setTyped, touch, go } = useFolderListing(filter === 'images');
   const [selected, setSelected] = useState<string[]>([]);
 
   useEffect(() => {
@@ -49,7 +49,7 @@ function FileBrowserForm() {
       <div className="browser">
         <PlacesList listing={listing} onGo={(p) => void goTo(p)} />
         <div className="browser-main">
-          <PathBar listing={listing} typed={typed} setTyped={setTyped} onSubmit={(p) => void goTo(p)} onGo={(p) => void goTo(p)} label="Folder or file path" testId="path-input">
+          <PathBar listing={listing} typed={typed} setTyped={setTyped} touch={touch} onSubmit={(p) => void goTo(p)} onGo={(p) => void goTo(p)} label="Folder or file path" testId="path-input">
             <select
               className="browser-filter"
               value={filter}

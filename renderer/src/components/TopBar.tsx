@@ -81,7 +81,7 @@ function ImageTabs() {
       )}
       <div
         ref={strip}
-        className="tabs"
+        className={`tabs${overflow.left ? ' more-left' : ''}${overflow.right ? ' more-right' : ''}`}
         role="tablist"
         aria-label="Open images"
         onScroll={measure}
@@ -193,8 +193,8 @@ function RecentMenu() {
   const { open, setOpen, ref } = useMenu();
   return (
     <div className="menu" ref={ref}>
-      <button type="button" className="button" onClick={() => setOpen(!open)} disabled={!recent.length} aria-expanded={open}>
-        Recent <Icon name="chevron" />
+      <button type="button" className="button icon-only" onClick={() => setOpen(!open)} disabled={!recent.length} aria-expanded={open} aria-label="Recent files" title="Recent files">
+        <Icon name="clock" /> <Icon name="chevron" size={13} />
       </button>
       {open && (
         <div className="menu-list" role="menu">

@@ -92,7 +92,7 @@ export function DetectPanel({ image, viewer }: { image: ImageInfo; viewer: RefOb
             ]}
           />
           <select className="detect-model" value={entry.modelId ?? ''} onChange={(e) => configure(image.id, { modelId: e.target.value || null })} disabled={running} data-testid="detect-model" aria-label="Model">
-            <option value="">Best installed model</option>
+            <option value="">Best model</option>
             {models.map((m) => (
               <option key={m.id} value={m.id}>
                 {m.id}
@@ -170,7 +170,7 @@ export function DetectPanel({ image, viewer }: { image: ImageInfo; viewer: RefOb
                     testId="detect-tau-low"
                   />
                   <SliderField
-                    label="Trust overview at"
+                    label="Trust overview"
                     help="τ high: an overview box scoring at least this is kept as it is, without a closer look. “never”: every object is checked at full resolution."
                     min={0.3}
                     max={1.01}

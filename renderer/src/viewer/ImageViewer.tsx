@@ -32,8 +32,9 @@ export const ImageViewer = forwardRef<ViewerHandle, { image: ImageInfo; job: Job
     fit: () => viewer.current?.viewport.goHome(),
     actualSize: () => {
       const v = viewer.current;
-      if (!v) return;
-      v.viewport.zoomTo(v.viewport.imageToViewportZoom(1));
+      const item = v?.world.getItemAt(0);
+      // The photo's own mapping: the viewport's is approximate once a second image (before/after) is in the world.
+      if (v && item) v.viewport.zoomTo(item.imageToViewportZoom(1));
     },
     showRegion: ({ x, y, width, height }) => {
       const v = viewer.current;
@@ -66,12 +67,21 @@ export const ImageViewer = forwardRef<ViewerHandle, { image: ImageInfo; job: Job
     viewer.current = v;
     setOsd(v);
 
+    // The zoom readout follows every drawn frame (at most one update per frame, and only when it
+    // changed): 'zoom' fires as an animated zoom starts, and views that add images over the photo
+    // (before/after) or drive it from elsewhere (the gallery) never left it stale since.
+    let frame = 0;
+    let shown = 0;
     const reportZoom = () => {
-      const item = v.world.getItemAt(0);
-      if (item) setView({ zoom: item.viewportToImageZoom(v.viewport.getZoom(true)) });
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => {
+        const item = v.world.getItemAt(0);
+        if (!item) return;
+        const zoom = item.viewportToImageZoom(v.viewport.getZoom(true));
+        if (Math.abs(zoom - shown) > shown * 1e-3) setView({ zoom: (shown = zoom) });
+      });
     };
-    v.addHandler('zoom', reportZoom);
-    // 'zoom' fires as an animated zoom starts; report where it ends too.
+    v.addHandler('update-viewport', reportZoom);
     v.addHandler('animation-finish', reportZoom);
     v.addHandler('open', reportZoom);
     // Counters exposed as data attributes: end-to-end tests watch tiles arrive.
@@ -89,6 +99,7 @@ export const ImageViewer = forwardRef<ViewerHandle, { image: ImageInfo; job: Job
       leaveHandler: () => setView({ cursor: null }),
     });
     return () => {
+      cancelAnimationFrame(frame);
       tracker.destroy();
       v.destroy();
       viewer.current = null;

@@ -41,8 +41,12 @@ export function useFolderListing(imagesOnly: boolean) {
     setTypedState(value);
   }, []);
   const clearError = useCallback(() => setError(null), []);
+  /** The user is in the path field: listings asked for before this no longer replace its text (typing may be under way). */
+  const touch = useCallback(() => {
+    editedAt.current = latest.current;
+  }, []);
 
-  return { listing, error, typed, setTyped, go, clearError };
+  return { listing, error, typed, setTyped, go, clearError, touch };
 }
 
 /** Home, Pictures, Samples, recent folders… */
@@ -59,10 +63,11 @@ export function PlacesList({ listing, onGo }: { listing: DirectoryListing | null
 }
 
 /** Up, the path field (Enter goes there; a file's path is handled by the dialog) and extra buttons. */
-export function PathBar({ listing, typed, setTyped, onSubmit, onGo, label, testId, children }: {
+export function PathBar({ listing, typed, setTyped, touch, onSubmit, onGo, label, testId, children }: {
   listing: DirectoryListing | null;
   typed: string;
   setTyped(value: string): void;
+  touch(): void;
   onSubmit(path: string): void;
   onGo(path: string): void;
   label: string;
@@ -80,7 +85,7 @@ export function PathBar({ listing, typed, setTyped, onSubmit, onGo, label, testI
       <button type="button" className="icon-button" disabled={!listing?.parent} onClick={() => listing?.parent && onGo(listing.parent)} aria-label="Up one folder" title="Up one folder">
         <Icon name="up" />
       </button>
-      <input value={typed} onChange={(e) => setTyped(e.target.value)} aria-label={label} data-testid={testId} spellCheck={false} />
+      <input value={typed} onChange={(e) => setTyped(e.target.value)} onFocus={touch} onPointerDown={touch} aria-label={label} data-testid={testId} spellCheck={false} />
       <button type="submit" className="button">Go</button>
       {children}
     </form>

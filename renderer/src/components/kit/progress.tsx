@@ -51,11 +51,11 @@ export function JobProgress({ job, onCancel, testId, messageTestId, cancelTestId
   const percent = job.state === 'running' && job.progress !== null ? `${Math.round(job.progress * 100)}%` : '';
   return (
     <div className="job-progress" data-testid={testId}>
-      <ProgressBar fraction={job.state === 'queued' ? 0 : job.progress} label={job.title} />
+      <span className="job-progress-stage" data-testid={messageTestId} title={jobStatusText(job)}>
+        {jobStatusText(job)}
+      </span>
       <div className="job-progress-row">
-        <span className="job-progress-stage" data-testid={messageTestId} title={jobStatusText(job)}>
-          {jobStatusText(job)}
-        </span>
+        <ProgressBar fraction={job.state === 'queued' ? 0 : job.progress} label={job.title} />
         <span className="job-progress-percent mono">{percent}</span>
         <button type="button" className="button subtle small" onClick={onCancel} data-testid={cancelTestId}>
           Cancel

@@ -22,7 +22,7 @@ export function ExportDialog() {
 }
 
 function ExportForm({ request }: { request: ExportRequest }) {
-  const { listing, error, typed, setTyped, go, clearError } = useFolderListing(false);
+  const { listing, error, typed, setTyped, touch, go, clearError } = useFolderListing(false);
   const notify = useApp((s) => s.notify);
   const busy = useExport((s) => s.busy);
   const [name, setName] = useState(request.fileName);
@@ -39,6 +39,8 @@ function ExportForm({ request }: { request: ExportRequest }) {
 
   // The folder is what is typed; a folder that does not exist (yet) is created on save.
   const folder = typed.trim();
+  // "Replace?" is about one file in one folder: another folder or name asks again.
+  useEffect(() => setConfirmReplace(false), [folder, name]);
   const missing = error?.code === 'FILE_NOT_FOUND';
   const exists = !missing && listing?.path === folder && listing.entries.some((e) => e.kind === 'file' && e.name === name.trim());
   const target = () => {
@@ -133,7 +135,7 @@ function ExportForm({ request }: { request: ExportRequest }) {
       <div className="browser export-browser">
         <PlacesList listing={listing} onGo={(p) => void go(p)} />
         <div className="browser-main">
-          <PathBar listing={listing} typed={typed} setTyped={(v) => { setTyped(v); clearError(); }} onSubmit={(p) => void submitPath(p)} onGo={(p) => void go(p)} label="Folder" testId="export-folder">
+          <PathBar listing={listing} typed={typed} setTyped={(v) => { setTyped(v); clearError(); }} touch={touch} onSubmit={(p) => void submitPath(p)} onGo={(p) => void go(p)} label="Folder" testId="export-folder">
             <button type="button" className="button" onClick={() => setNewFolder('')} data-testid="export-new-folder" title="New folder">
               <Icon name="folder-plus" /> New folder
             </button>
