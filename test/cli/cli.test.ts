@@ -21,7 +21,9 @@ describe('iriscope CLI', () => {
     const { stdout, code } = await iriscope('info', '--json');
     const info = EngineInfoSchema.parse(JSON.parse(stdout));
     expect(info.libraries.onnxruntime).toBe('1.30.0');
-    expect(info.providers.probe.map((a) => a.provider)).toEqual(info.providers.chain);
+    // Every provider of the platform is probed (Settings lists them); the automatic chain is a subset, in order.
+    expect(info.providers.probe.map((a) => a.provider)).toEqual(info.providers.available);
+    expect(info.providers.available.filter((p) => info.providers.chain.includes(p))).toEqual(info.providers.chain);
     expect(info.providers.active).not.toBeNull();
     expect(code).toBe(info.models.every((m) => m.valid) ? 0 : 1);
   }, 60_000);

@@ -14,6 +14,31 @@ import type { ViewerHandle } from '../viewer/ImageViewer';
 import { currentResult, detectionsOf, listenForDetectJobs, useDetect, visibleDetections } from './detect-store';
 import './detect.css';
 
+/** The cascade's settings, re-applied by the engine without stage 1 (plain names first; the paper's symbols in the help). */
+const CASCADE_SLIDERS: Array<{ key: 'gamma' | 'tauLow' | 'tauHigh'; label: string; help: string; min: number; max: number; step: number; digits?: number; format?: (v: number) => string; testId: string }> = [
+  {
+    key: 'gamma',
+    label: 'Crops per tile',
+    help: 'γ: at most this many regions of each 1024 px tile are read again at full resolution (groups and uncertain objects). More finds more small objects and costs time.',
+    min: 0,
+    max: 16,
+    step: 1,
+    digits: 0,
+    testId: 'detect-gamma',
+  },
+  { key: 'tauLow', label: 'Look closer at', help: 'τ low: an overview box scoring at least this can become a full-resolution crop. Lower looks at more places.', min: 0.01, max: 0.9, step: 0.01, testId: 'detect-tau-low' },
+  {
+    key: 'tauHigh',
+    label: 'Trust overview',
+    help: 'τ high: an overview box scoring at least this is kept as it is, without a closer look. “never”: every object is checked at full resolution.',
+    min: 0.3,
+    max: 1.01,
+    step: 0.01,
+    format: (v) => (v > 1 ? 'never' : v.toFixed(2)),
+    testId: 'detect-tau-high',
+  },
+];
+
 const EXTENSION: Record<DetectExportFormat, string> = { coco: 'coco.json', yolo: 'yolo.txt', csv: 'csv', geojson: 'geojson', png: 'detections.png', jpeg: 'detections.jpg' };
 const EXPORTS: Array<{ format: DetectExportFormat; label: string; what: string }> = [
   { format: 'geojson', label: 'GeoJSON', what: 'GeoJSON in map coordinates' },
@@ -146,42 +171,10 @@ export function DetectPanel({ image, viewer }: { image: ImageInfo; viewer: RefOb
           <PanelSection title="Filters">
             <div className="detect-sliders">
               <SliderField label="Score" help="Detections scoring below this are hidden (and not exported). Instant: nothing runs again." min={result.floor} max={0.99} step={0.01} value={entry.scoreThreshold} onChange={(v) => setScore(image.id, v)} testId="detect-score" />
-              {result.mode === 'cascade' && (
-                <>
-                  <SliderField
-                    label="Crops per tile"
-                    help="γ: at most this many regions of each 1024 px tile are read again at full resolution (groups and uncertain objects). More finds more small objects and costs time."
-                    min={0}
-                    max={16}
-                    step={1}
-                    value={t.gamma}
-                    onChange={(v) => refilter(image.id, { gamma: v })}
-                    digits={0}
-                    testId="detect-gamma"
-                  />
-                  <SliderField
-                    label="Look closer at"
-                    help="τ low: an overview box scoring at least this can become a full-resolution crop. Lower looks at more places."
-                    min={0.01}
-                    max={0.9}
-                    step={0.01}
-                    value={t.tauLow}
-                    onChange={(v) => refilter(image.id, { tauLow: v })}
-                    testId="detect-tau-low"
-                  />
-                  <SliderField
-                    label="Trust overview"
-                    help="τ high: an overview box scoring at least this is kept as it is, without a closer look. “never”: every object is checked at full resolution."
-                    min={0.3}
-                    max={1.01}
-                    step={0.01}
-                    value={t.tauHigh}
-                    onChange={(v) => refilter(image.id, { tauHigh: v })}
-                    format={(v) => (v > 1 ? 'never' : v.toFixed(2))}
-                    testId="detect-tau-high"
-                  />
-                </>
-              )}
+              {result.mode === 'cascade' &&
+                CASCADE_SLIDERS.map((c) => (
+                  <SliderField key={c.key} label={c.label} help={c.help} min={c.min} max={c.max} step={c.step} digits={c.digits} format={c.format} value={t[c.key]} onChange={(v) => refilter(image.id, { [c.key]: v })} testId={c.testId} />
+                ))}
               {result.mode === 'cascade' && (
                 <p className="muted small detect-refilter" data-testid="detect-refilter-state">
                   {entry.refiltering || entry.pending ? 'Applying…' : 'These apply without re-running stage 1.'}
