@@ -129,8 +129,8 @@ function CompareView({ image, sample, label }: { image: ImageInfo; sample: Image
           if (e.currentTarget.hasPointerCapture(e.pointerId)) drag(e);
         }}
         onKeyDown={(e) => {
-          if (e.key === 'ArrowLeft') setSplit(Math.max(0.02, split - 0.05));
-          if (e.key === 'ArrowRight') setSplit(Math.min(0.98, split + 0.05));
+          if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return; // the app's shortcuts (0, 1, +, −) still work here
+          setSplit(e.key === 'ArrowLeft' ? Math.max(0.02, split - 0.05) : Math.min(0.98, split + 0.05));
           e.stopPropagation();
         }}
       >
