@@ -17,13 +17,18 @@ export function useFolderListing(imagesOnly: boolean) {
   const latest = useRef(0);
   const editedAt = useRef(0);
 
-  /** Lists `path`; resolves with the listing (or null when it failed or a newer request won). */
+  /**
+   * Lists `path` and shows it unless a newer request was made meanwhile.
+   * Resolves with the listing either way (null when it failed): a caller
+   * that asked for a file's path opens the file even if another listing
+   * (e.g. the dialog's first) overtook it.
+   */
   const go = useCallback(
     async (path?: string, options: { imagesOnly?: boolean } = {}): Promise<DirectoryListing | null> => {
       const request = ++latest.current;
       try {
         const next = await api.listDirectory({ path: path || undefined, imagesOnly: options.imagesOnly ?? imagesOnly });
-        if (request !== latest.current) return null;
+        if (request !== latest.current) return next;
         setListing(next);
         if (editedAt.current < request) setTypedState(next.path);
         setError(null);
