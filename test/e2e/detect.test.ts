@@ -12,6 +12,7 @@ import path from 'node:path';
 import sharp, { type OverlayOptions } from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpClient } from '../../electron/common/http-client';
 import { aerialTiles, AERIAL, odgiModelDirs } from '../helpers/detect';
 import { tempDir } from '../helpers/fixtures';
 import { launchChromium, openThroughBrowser, screenshot, startServe, type Served } from '../helpers/serve';
@@ -161,11 +162,23 @@ describe.skipIf(!odgiModelDirs().length)('Detect tool', () => {
   it('cancels a run from the panel and keeps the earlier result', async () => {
     await expect.poll(() => page.getByTestId('detect-refilter-state').textContent(), { timeout: 30_000 }).not.toContain('Applying');
     const before = await boxesDrawn();
-    await page.getByTestId('detect-run').click();
-    await page.getByTestId('detect-cancel').click();
-    await expect.poll(() => page.getByTestId('detect-cancelled').isVisible().catch(() => false), { timeout: 60_000 }).toBe(true);
-    expect(await page.locator('[data-testid=job][data-state=cancelled]').filter({ hasText: 'Detecting objects in aerial-scene.tif' }).count()).toBe(1);
-    expect(await boxesDrawn()).toBe(before);
+    // A run that is still waiting for the inference lane: cancelling it cannot race with its end
+    // (a running second detection can finish before the click lands on a fast machine). The lane is
+    // held by a real colorization of the 84 Mpx scene, minutes of work, stopped afterwards.
+    const client = createHttpClient({ baseUrl: served.url, token: served.token });
+    const scene = await client.openImage({ path: path.join(files, 'aerial-scene.tif') });
+    const blocker = await client.colorize({ imageId: scene.id, samples: 8 });
+    try {
+      await page.getByTestId('detect-run').click();
+      await expect.poll(() => page.locator('[data-testid=job][data-state=queued]').filter({ hasText: 'Detecting objects in aerial-scene.tif' }).count()).toBe(1);
+      await page.getByTestId('detect-cancel').click();
+      await expect.poll(() => page.getByTestId('detect-cancelled').isVisible().catch(() => false), { timeout: 60_000 }).toBe(true);
+      expect(await page.locator('[data-testid=job][data-state=cancelled]').filter({ hasText: 'Detecting objects in aerial-scene.tif' }).count()).toBe(1);
+      expect(await boxesDrawn()).toBe(before);
+    } finally {
+      await client.cancelJob({ jobId: blocker.id, hard: true });
+      client.close();
+    }
   });
 
   it('exports COCO to a chosen folder through the export dialog', async () => {

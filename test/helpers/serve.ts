@@ -11,6 +11,8 @@ import { REPO_ROOT } from './fixtures';
 export interface Served {
   url: string;
   openUrl: string;
+  /** The session token, for a test's own API client beside the browser. */
+  token: string;
   dataDir: string;
   cacheDir: string;
   /** The server's home folder (with a Pictures folder): exports default there, never into the real home. */
@@ -45,6 +47,7 @@ export async function startServe(root: string): Promise<Served> {
   return {
     url: openUrl.replace(/\?token=.*$/, ''),
     openUrl,
+    token: new URL(openUrl).searchParams.get('token')!,
     dataDir,
     cacheDir,
     homeDir,
