@@ -46,7 +46,7 @@ export function addColorizeOptions(command: Command): Command {
   return command
     .option('-n, --samples <N>', `colorizations per photo (1–${COLORIZE_MAX_SAMPLES})`, integerIn(1, COLORIZE_MAX_SAMPLES), 4)
     .option('-s, --seed <S>', 'random seed (same seed, samples, temperature and model → same images; default: random)', integerIn(0, COLORIZE_MAX_SEED))
-    .option('-t, --temperature <T>', `0 = most likely colours, 1 = as trained, more = wilder (default ${COLORIZE_DEFAULT_TEMPERATURE})`, numberIn(0, COLORIZE_MAX_TEMPERATURE), COLORIZE_DEFAULT_TEMPERATURE)
+    .option('-t, --temperature <T>', `0 = most likely colours, 1 = as trained, more = wilder`, numberIn(0, COLORIZE_MAX_TEMPERATURE), COLORIZE_DEFAULT_TEMPERATURE)
     .option('-m, --model <id>', 'colorization model (default: the best installed; see `iriscope info`)')
     .option('-f, --format <format>', `output format: ${FORMATS.join(', ')} (default: the input's, PNG for others)`, (v: string) => {
       if (!(FORMATS as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${FORMATS.join(', ')}`);
