@@ -10,8 +10,12 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: ['test/e2e/**'],
-          testTimeout: 120_000,
-          hookTimeout: 300_000,
+          // Timeouts only catch a hang; real work on a loaded 2-core machine can take
+          // several times its idle duration, so one generous limit for every test.
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          // A poll ends as soon as its condition holds: a long deadline costs nothing.
+          expect: { poll: { timeout: 120_000, interval: 50 } },
           pool: 'forks',
         },
       },

@@ -5,7 +5,7 @@
 //   node scripts/test-under-load.mjs [--runs 3] [--load 2] [--keep]
 //
 // Clones this checkout's HEAD into a temporary folder, runs `npm ci` there,
-// then `npm test` --runs times with --load CPU-bound processes running
+// then `npm test` --runs times with --load CPU-bound threads running
 // alongside, and prints each run's result and duration. Exits 1 if any run
 // failed. Logs stay in the clone's folder (printed at the end).
 import { execFileSync, spawn } from 'node:child_process';
@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, load: { type: 'string', default: String(os.cpus().length) }, keep: { type: 'boolean', default: false } } });
 const runs = Number(values.runs);
@@ -27,19 +28,24 @@ console.log(`fresh clone of ${repo} (HEAD ${execFileSync('git', ['rev-parse', '-
 sh('git', ['clone', '--quiet', repo, clone]);
 sh('npm', ['ci', '--no-audit', '--no-fund'], clone);
 
-// Busy loops: plain CPU burners, one per core asked for, killed at the end.
-const burners = Array.from({ length: load }, () => spawn(process.execPath, ['-e', 'for (;;) Math.sqrt(Math.random());'], { stdio: 'ignore' }));
-const stop = () => burners.forEach((b) => b.kill('SIGKILL'));
-process.on('exit', stop);
+// Busy loops: CPU burners on worker threads of this process, one per core asked for; being
+// threads, they die with it however it ends (a killed script leaves no burner behind).
+const burners = Array.from({ length: load }, () => new Worker('for (;;) Math.sqrt(Math.random());', { eval: true }));
+let current = null; // the running `npm test`, in its own process group
+const stop = () => burners.forEach((b) => b.terminate());
+process.on('exit', () => {
+  if (current?.exitCode === null) process.kill(-current.pid, 'SIGTERM');
+});
 process.on('SIGINT', () => process.exit(130));
-console.log(`${load} busy loop(s) running (pids ${burners.map((b) => b.pid).join(', ')})`);
+process.on('SIGTERM', () => process.exit(143));
+console.log(`${load} busy loop(s) running (worker threads of pid ${process.pid})`);
 
 const results = [];
 for (let i = 1; i <= runs; i++) {
   const log = path.join(work, `run-${i}.log`);
   const started = Date.now();
   const code = await new Promise((resolve) => {
-    const child = spawn('npm', ['test'], { cwd: clone, env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = (current = spawn('npm', ['test'], { cwd: clone, env: { ...process.env, FORCE_COLOR: '0' }, detached: true }));
     const out = createWriteStream(log);
     child.stdout.pipe(out);
     child.stderr.pipe(out);

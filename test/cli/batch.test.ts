@@ -140,7 +140,7 @@ describe.skipIf(!ready)('iriscope batch + worker on a real Redis', () => {
     const missing = await runIriscope(env, 'batch', 'status', 'no-such-run', '--queue', redis.url);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('There is no run "no-such-run"');
-  }, 120_000);
+  });
 
   it('a worker SIGKILLed mid-job: the job is taken over by another worker and completes, no partial file', async () => {
     const input = path.join(dir, 'photos');

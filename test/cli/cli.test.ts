@@ -26,7 +26,7 @@ describe('iriscope CLI', () => {
     expect(info.providers.available.filter((p) => info.providers.chain.includes(p))).toEqual(info.providers.chain);
     expect(info.providers.active).not.toBeNull();
     expect(code).toBe(info.models.every((m) => m.valid) ? 0 : 1);
-  }, 60_000);
+  });
 
   it('inspect --json prints one record per file, with typed errors for bad ones', async () => {
     const truncated = path.join(dir, 'truncated.jpg');
@@ -46,7 +46,7 @@ describe('iriscope CLI', () => {
       [false, 'FILE_NOT_FOUND'],
     ]);
     expect(code).toBe(1);
-  }, 60_000);
+  });
 
   it('inspect prints readable errors on stderr without crashing', async () => {
     const text = path.join(dir, 'notes.png');
@@ -55,7 +55,7 @@ describe('iriscope CLI', () => {
     expect(stdout).toContain('JPEG, 1024 × 819 px');
     expect(stderr).toContain('"notes.png" is not an image Iriscope can read: it contains text, not image data.');
     expect(code).toBe(1);
-  }, 60_000);
+  });
 
   it('reports a tampered model as invalid with the reason, and exits non-zero', async () => {
     const model = path.join(env.IRISCOPE_DATA_DIR!, 'models', 'tampered-test');
@@ -72,5 +72,5 @@ describe('iriscope CLI', () => {
     expect(stdout).toContain('The file "model.onnx" of the model "Tampered test model" does not match its manifest: it was changed or damaged.');
     expect(code).toBe(1);
     await fs.rm(model, { recursive: true });
-  }, 60_000);
+  });
 });

@@ -55,7 +55,7 @@ describe('iriscope colorize', () => {
     expect(stderr).toContain('error (');
     expect(stderr).toMatch(/colorize: 2 of 4 images done, 2 failed, seed 11/);
     expect((await fs.readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
-  }, 120_000);
+  });
 
   it('the same seed gives the same images; a bad option or model is refused', async () => {
     const photo = path.join(dir, 'again.jpg');
@@ -74,5 +74,5 @@ describe('iriscope colorize', () => {
     const badModel = await iriscope('colorize', photo, '--model', 'no-such-model', '--out', path.join(dir, 'c'));
     expect(badModel.code).toBe(1);
     expect(badModel.stderr).toContain('No model "no-such-model" is installed');
-  }, 120_000);
+  });
 });

@@ -58,7 +58,7 @@ describe('iriscope faces', () => {
     expect([annotated.format, annotated.width, annotated.height]).toEqual(['jpeg', 1024, 416]);
     const saved = JSON.parse(await fs.readFile(path.join(out, 'musicians-ireland.jpg.faces.json'), 'utf8'));
     expect(saved.faces.map((f: { box: number[] }) => f.box)).toEqual(stage.faces.map((f: { box: number[] }) => f.box));
-  }, 180_000);
+  });
 
   it('prints a readable summary without --json, honours --threshold, and refuses a bad threshold', async () => {
     const { stdout, code } = await iriscope('faces', path.join(FIXTURES, 'musicians-ireland.jpg'), '--threshold', '0.8');
@@ -68,5 +68,5 @@ describe('iriscope faces', () => {
     const bad = await iriscope('faces', path.join(FIXTURES, 'astronaut.jpg'), '--threshold', '2');
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('expected a number from 0.05 to 1');
-  }, 120_000);
+  });
 });

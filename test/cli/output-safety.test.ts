@@ -56,7 +56,7 @@ describe('outputs never land on inputs', () => {
     expect((await fs.readdir(d)).sort()).toEqual(['scene.jpg', 'scene.jpg.detect.coco.json', 'scene.jpg.detect.png', 'scene.png', 'scene.png.detect.coco.json', 'scene.png.detect.png']);
     expect((await sharp(path.join(d, 'scene.png.detect.png')).metadata()).format).toBe('png');
     expect(await leftovers(d)).toEqual([]);
-  }, 240_000);
+  });
 
   it('faces over photo.jpg and an input named photo.faces.jpg: the input is never replaced', async () => {
     const d = await folder('portraits');
@@ -71,7 +71,7 @@ describe('outputs never land on inputs', () => {
     const records = stdout.trim().split('\n').map((line) => JSON.parse(line));
     expect(records.map((r) => [path.basename(r.file), r.faces.length])).toEqual([['photo.faces.jpg', 4], ['photo.jpg', 1]]);
     expect((await fs.readdir(d)).sort()).toEqual(['photo.faces.jpg', 'photo.faces.jpg.faces.jpg', 'photo.faces.jpg.faces.json', 'photo.jpg', 'photo.jpg.faces.jpg', 'photo.jpg.faces.json']);
-  }, 180_000);
+  });
 
   it('--overwrite replaces earlier results but never an input that has an output\'s name', async () => {
     const d = await folder('rerun');
@@ -89,7 +89,7 @@ describe('outputs never land on inputs', () => {
     expect(second.faces).toHaveLength(4);
     expect(stderr).toContain('--out');
     expect(await leftovers(d)).toEqual([]);
-  }, 180_000);
+  });
 });
 
 describe('existing files in --out', () => {
@@ -109,7 +109,7 @@ describe('existing files in --out', () => {
     const replaced = await iriscope('faces', photo, '--out', out, '--overwrite', '--json');
     expect(replaced.code).toBe(0);
     expect(JSON.parse(await fs.readFile(mine, 'utf8')).faces).toHaveLength(1);
-  }, 180_000);
+  });
 
   it('colorize refuses before rendering when a sample\'s file exists', async () => {
     const out = await folder('out-colorize-existing');
@@ -122,7 +122,7 @@ describe('existing files in --out', () => {
     expect(JSON.parse(stdout.trim()).error).toMatchObject({ code: 'OUTPUT_EXISTS', message: expect.stringContaining(taken) });
     expect(await fs.readFile(taken, 'utf8')).toBe('taken');
     expect((await fs.readdir(out)).sort()).toEqual(['small-boats.jpg.colorized-s3-2.jpg']);
-  }, 180_000);
+  });
 });
 
 describe('an output folder that cannot be written', () => {
@@ -142,7 +142,7 @@ describe('an output folder that cannot be written', () => {
       expect(stderr).not.toMatch(/damaged|Something went wrong/);
       expect(stderr).not.toContain('astronaut.jpg');
     }
-  }, 180_000);
+  });
 
   it('a file where the folder should be is named as such', async () => {
     const file = path.join(dir, 'not-a-folder');
@@ -151,7 +151,7 @@ describe('an output folder that cannot be written', () => {
     expect(code).toBe(1);
     expect(stderr).toContain(`The output folder "${file}" is not a folder`);
     expect(await fs.readFile(file, 'utf8')).toBe('x');
-  }, 60_000);
+  });
 });
 
 describe('relative paths', () => {
@@ -167,5 +167,5 @@ describe('relative paths', () => {
     expect((await fs.readdir(path.join(cwd, 'results'))).sort()).toEqual(['astronaut.jpg.faces.jpg', 'astronaut.jpg.faces.json']);
     const inspected = await runIriscopeIn(cwd, env, 'inspect', 'in/astronaut.jpg', '--json');
     expect(JSON.parse(inspected.stdout.trim()).image.path).toBe(path.join(cwd, 'in', 'astronaut.jpg'));
-  }, 120_000);
+  });
 });

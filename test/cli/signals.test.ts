@@ -46,7 +46,7 @@ describe('interrupted commands leave nothing behind', () => {
     expect(cli.stderr()).toContain('colorize: interrupted, cancelling');
     expect(await leftovers(out, cache)).toEqual([]);
     expect(await sha256(photo)).toBe(before);
-  }, 300_000);
+  });
 
   it('faces, SIGTERM once the second of three images is opened: exit 143, the third is not started, nothing partial', async () => {
     const run = path.join(dir, 'faces');
@@ -66,7 +66,7 @@ describe('interrupted commands leave nothing behind', () => {
     const written = await fs.readdir(out);
     expect(written).toEqual(expect.arrayContaining(['a.jpg.faces.jpg', 'a.jpg.faces.json']));
     for (const name of written.filter((n) => n.endsWith('.json'))) expect(JSON.parse(await fs.readFile(path.join(out, name), 'utf8')).faces).toHaveLength(4);
-  }, 180_000);
+  });
 
   it.skipIf(!odgiModelDirs().length)('detect, SIGTERM once the second tile is opened: exit 143, nothing partial', async () => {
     const run = path.join(dir, 'detect');
@@ -80,5 +80,5 @@ describe('interrupted commands leave nothing behind', () => {
     expect({ code, signal }).toEqual({ code: 143, signal: null });
     expect(cli.stderr()).not.toContain('[3/3]');
     expect(await leftovers(out, path.join(run, 'cache'))).toEqual([]);
-  }, 180_000);
+  });
 });

@@ -85,7 +85,7 @@ describe('iriscope serve (loopback transport)', () => {
     await client.eventsConnected();
     const image = await client.openImage({ path: SAMPLE_PHOTO });
     expect(image).toMatchObject({ name: 'nagasaki-boats.jpg', width: 1024, height: 819 });
-    await expect.poll(() => events.some((e) => e.type === 'image' && e.image.id === image.id && e.image.pyramid.state === 'ready'), { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => events.some((e) => e.type === 'image' && e.image.id === image.id && e.image.pyramid.state === 'ready'), { timeout: 120_000 }).toBe(true);
     expect(events.some((e) => e.type === 'job' && e.job.state === 'succeeded')).toBe(true);
 
     const tile = await client.readTile({ imageId: image.id, level: 1, x: 0, y: 0 });
@@ -151,7 +151,7 @@ describe('iriscope serve (loopback transport)', () => {
     expect(declared.status).toBe(413);
     expect((JSON.parse(declared.body) as { error: unknown }).error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining('"huge.png" is larger than the 512 MB') });
     expect(await fs.readdir(uploads).catch(() => [])).toEqual(before);
-  }, 60_000);
+  });
 
   it('streams uploads to disk: a chunked upload over the limit is cut off, and an abandoned one leaves nothing', async () => {
     const uploads = engine.uploadsDir();
@@ -181,7 +181,7 @@ describe('iriscope serve (loopback transport)', () => {
       });
     });
     await expect.poll(() => fs.readdir(uploads).catch(() => [])).toEqual(before);
-  }, 60_000);
+  });
 
   it('answers a malformed address with 400, not 500', async () => {
     for (const bad of ['%E0%A4%A', 'assets/%zz.js', 'a%00b']) {

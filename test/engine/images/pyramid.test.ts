@@ -124,12 +124,12 @@ describe('pyramid', () => {
     const { store, jobs, events } = storeWith(DEFAULT_SETTINGS.images, cache);
     const image = await store.open(tif);
     // Wait until the builder reports real progress, then cancel it.
-    await vi.waitFor(() => expect(events.some((e) => e.state === 'running')).toBe(true), { timeout: 20_000 });
+    await vi.waitFor(() => expect(events.some((e) => e.state === 'running')).toBe(true), { timeout: 120_000 });
     jobs.cancel(image.pyramid.jobId!, true);
     await expect(store.whenReady(image.id)).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(store.get(image.id).pyramid.state).toBe('cancelled');
     // A hard cancel reports at once; the killed builder's partial file goes when the builder has exited.
     const leftovers = async () => (await fs.readdir(path.join(cache, 'pyramids')).catch(() => [] as string[])).filter((f) => f.endsWith('.tif') || f.includes('.partial'));
-    await expect.poll(leftovers, { timeout: 30_000 }).toEqual([]);
+    await expect.poll(leftovers, { timeout: 120_000 }).toEqual([]);
   });
 });

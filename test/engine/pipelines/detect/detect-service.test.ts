@@ -45,7 +45,7 @@ beforeAll(async () => {
   // Large enough (10 x 8 stage-1 tiles) that a run reports progress before it ends, on any machine.
   await sharp({ create: { width: 10240, height: 8192, channels: 3, background: { r: 96, g: 118, b: 74 }, noise: { type: 'gaussian', mean: 0, sigma: 6 } } })
     .jpeg({ quality: 85 }).toFile(path.join(files, 'large-field.jpg'));
-}, 120_000);
+});
 
 afterAll(async () => {
   await engine?.dispose();

@@ -192,7 +192,7 @@ describe('face jobs', () => {
     });
     // Small windows make the job long enough to cancel in flight.
     const { job, done } = engine.faces.start({ imageId: image.id, minFace: 12 });
-    await expect.poll(() => engine.jobs.get(job.id).progress ?? 0, { timeout: 60_000, interval: 20 }).toBeGreaterThan(0.05);
+    await expect.poll(() => engine.jobs.get(job.id).progress ?? 0, { timeout: 120_000, interval: 20 }).toBeGreaterThan(0.05);
     engine.jobs.cancel(job.id);
     const error = await done.catch((e: unknown) => e);
     off();
