@@ -25,9 +25,9 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           // A page does real work here (pyramids, inference) on a loaded machine: poll
           // patiently. A poll ends as soon as its condition holds, so a long deadline costs nothing.
-          expect: { poll: { timeout: 60_000, interval: 100 } },
-          testTimeout: 240_000,
-          hookTimeout: 300_000,
+          expect: { poll: { timeout: 120_000, interval: 100 } },
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
           pool: 'forks',
           fileParallelism: false,
         },

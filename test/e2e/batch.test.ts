@@ -54,12 +54,12 @@ describe.skipIf(!hasRedisServer())('Batch runs in the app', () => {
     await page.getByTestId('batch-button').click();
     await page.getByTestId('batch-queue').fill(redis.url);
     await page.getByTestId('batch-show').click();
-    await expect.poll(() => page.getByTestId('batch-counts').textContent(), { timeout: 30_000 }).toContain('1 done · 1 failed · 0 running · 2 waiting');
+    await expect.poll(() => page.getByTestId('batch-counts').textContent(), { timeout: 120_000 }).toContain('1 done · 1 failed · 0 running · 2 waiting');
     await expect.poll(() => page.getByTestId('batch-run').textContent()).toContain('museum-scans');
     await expect.poll(() => page.getByTestId('batch-run').textContent()).toContain('CORRUPT_IMAGE 1');
     await screenshot(page, 'batch-runs');
     await page.getByTestId('batch-queue').fill('redis://127.0.0.1:1/0');
     await page.getByTestId('batch-show').click();
-    await expect.poll(() => page.getByTestId('batch-error').textContent(), { timeout: 30_000 }).toContain('Cannot reach the queue');
+    await expect.poll(() => page.getByTestId('batch-error').textContent(), { timeout: 120_000 }).toContain('Cannot reach the queue');
   });
 });

@@ -27,7 +27,7 @@ beforeAll(async () => {
   await sharp(SAMPLE_PHOTO).toColourspace('b-w').withExif({ IFD0: { Copyright: 'Iriscope e2e' } }).jpeg({ quality: 92 }).toFile(path.join(files, 'nagasaki-gray.jpg'));
   session = await startAppSession(root);
   ({ page, pageErrors } = session);
-}, 300_000);
+});
 
 afterAll(async () => {
   await session?.close();
@@ -54,21 +54,21 @@ describe('Colorize tool', () => {
   it('samples 4 colorizations of a gray photo and shows them as a gallery beside the original', async () => {
     await page.goto(session.served.openUrl);
     await openThroughBrowser(page, files, 'nagasaki-gray.jpg');
-    await expect.poll(() => page.getByTestId('viewer').getAttribute('data-state'), { timeout: 60_000 }).toBe('ready');
+    await expect.poll(() => page.getByTestId('viewer').getAttribute('data-state'), { timeout: 120_000 }).toBe('ready');
     await page.getByTestId('tool-tab-colorize').click();
     // The instant one-pass preview appears before any sampling.
-    await expect.poll(() => page.getByTestId('colorize-preview').locator('img').getAttribute('src'), { timeout: 30_000 }).toMatch(/^data:image\/jpeg;base64,/);
+    await expect.poll(() => page.getByTestId('colorize-preview').locator('img').getAttribute('src'), { timeout: 120_000 }).toMatch(/^data:image\/jpeg;base64,/);
     await screenshot(page, '20-colorize-preview');
 
     await page.getByTestId('colorize-samples').fill('4');
     await page.getByTestId('colorize-run').click();
-    await expect.poll(() => page.getByTestId('colorize-progress').isVisible(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => page.getByTestId('colorize-progress').isVisible(), { timeout: 120_000 }).toBe(true);
     await expect.poll(() => page.locator('[data-testid=job][data-state=succeeded]').filter({ hasText: 'Colorizing nagasaki-gray.jpg' }).count(), { timeout: 120_000 }).toBe(1);
-    await expect.poll(() => thumbs().count(), { timeout: 30_000 }).toBe(4);
+    await expect.poll(() => thumbs().count(), { timeout: 120_000 }).toBe(4);
     expect(await page.getByTestId('colorize-count').textContent()).toBe('4 samples');
     // The gallery: the original and 4 samples, each drawing its own tiles.
     await expect.poll(() => cells().count()).toBe(5);
-    for (let i = 0; i < 5; i++) await expect.poll(async () => Number(await cells().nth(i).getAttribute('data-tiles-loaded')), { timeout: 30_000 }).toBeGreaterThan(0);
+    for (let i = 0; i < 5; i++) await expect.poll(async () => Number(await cells().nth(i).getAttribute('data-tiles-loaded')), { timeout: 120_000 }).toBeGreaterThan(0);
     expect(await cells().evaluateAll((all) => all.map((c) => c.getAttribute('data-index')))).toEqual(['-1', '0', '1', '2', '3']);
     await page.waitForTimeout(800);
     await screenshot(page, '21-colorize-gallery');
@@ -84,7 +84,7 @@ describe('Colorize tool', () => {
     expect(seed).toMatch(/^\d+$/);
     expect(await thumbs().evaluateAll((all) => all.map((t) => t.getAttribute('data-seed')))).toEqual([seed, seed, seed, seed]);
     expect(pageErrors).toEqual([]);
-  }, 240_000);
+  });
 
   it('zooms and pans every sample together', async () => {
     const before = await cells().evaluateAll((all) => all.map((c) => Number(c.getAttribute('data-zoom'))));
@@ -94,7 +94,7 @@ describe('Colorize tool', () => {
     for (let i = 0; i < 6; i++) await page.mouse.wheel(0, -240);
     // Zoom animates (slower on a loaded machine): wait until it has settled past 2x, then compare the cells.
     const zooms = () => cells().evaluateAll((all) => all.map((c) => Number(c.getAttribute('data-zoom'))));
-    await expect.poll(async () => (await zooms())[2], { timeout: 30_000 }).toBeGreaterThan(before[2] * 2);
+    await expect.poll(async () => (await zooms())[2], { timeout: 120_000 }).toBeGreaterThan(before[2] * 2);
     // Every cell follows the one under the mouse (within 2%), once the animation has settled.
     const spread = async () => {
       const z = await zooms();
@@ -116,7 +116,7 @@ describe('Colorize tool', () => {
     await thumbs().nth(2).click();
     await page.getByTestId('colorize-view-compare').click();
     const compare = page.getByTestId('colorize-compare');
-    await expect.poll(() => compare.getAttribute('data-loaded'), { timeout: 20_000 }).toBe('true');
+    await expect.poll(() => compare.getAttribute('data-loaded'), { timeout: 120_000 }).toBe('true');
     await page.keyboard.press('0');
     await page.waitForTimeout(900);
     const viewer = page.getByTestId('viewer');
@@ -149,16 +149,16 @@ describe('Colorize tool', () => {
     await screenshot(page, '23-colorize-before-after');
     // With the sample over the photo, 1:1 is the photo's actual pixels and the readout follows (it went stale here).
     await page.keyboard.press('1');
-    await expect.poll(() => page.getByTestId('zoom-readout').textContent(), { timeout: 10_000 }).toBe('100%');
+    await expect.poll(() => page.getByTestId('zoom-readout').textContent(), { timeout: 120_000 }).toBe('100%');
     await page.keyboard.press('0');
-    await expect.poll(() => page.getByTestId('zoom-readout').textContent(), { timeout: 10_000 }).not.toBe('100%');
+    await expect.poll(() => page.getByTestId('zoom-readout').textContent(), { timeout: 120_000 }).not.toBe('100%');
   });
 
   it('resamples with the same seed (same images) and adds more samples', async () => {
     const firstThumbs = await thumbs().evaluateAll((all) => all.map((t) => t.querySelector('img')!.getAttribute('src')));
     await page.getByTestId('colorize-resample').click();
     await expect.poll(() => page.locator('[data-testid=job][data-state=succeeded]').filter({ hasText: 'Colorizing nagasaki-gray.jpg' }).count(), { timeout: 120_000 }).toBe(2);
-    await expect.poll(async () => (await thumbs().evaluateAll((all) => all.map((t) => t.querySelector('img')!.getAttribute('src')))).join(), { timeout: 20_000 }).toBe(firstThumbs.join());
+    await expect.poll(async () => (await thumbs().evaluateAll((all) => all.map((t) => t.querySelector('img')!.getAttribute('src')))).join(), { timeout: 120_000 }).toBe(firstThumbs.join());
     await page.getByTestId('colorize-samples').fill('2');
     await page.getByTestId('colorize-more').click();
     await expect.poll(() => thumbs().count(), { timeout: 120_000 }).toBe(6);
@@ -166,7 +166,7 @@ describe('Colorize tool', () => {
     expect(new Set(seeds).size).toBe(2);
     await page.getByTestId('colorize-view-gallery').click();
     await expect.poll(() => cells().count()).toBe(7);
-  }, 240_000);
+  });
 
   it('exports the chosen sample at full resolution to a chosen folder, keeping its EXIF', async () => {
     await thumbs().nth(1).click();
@@ -178,12 +178,12 @@ describe('Colorize tool', () => {
     await page.getByTestId('export-folder').press('Enter');
     await page.getByTestId('export-save').click();
     const expected = path.join(files, name);
-    await expect.poll(() => page.getByTestId('colorize-export-status').textContent(), { timeout: 60_000 }).toContain(expected);
+    await expect.poll(() => page.getByTestId('colorize-export-status').textContent(), { timeout: 120_000 }).toContain(expected);
     const meta = await sharp(expected).metadata();
     expect([meta.format, meta.width, meta.height, meta.channels]).toEqual(['jpeg', 1024, 819, 3]);
     expect(meta.exif?.toString('latin1')).toContain('Iriscope e2e');
     await page.waitForTimeout(300);
     await screenshot(page, '24-colorize-exported');
     expect(pageErrors).toEqual([]);
-  }, 120_000);
+  });
 });

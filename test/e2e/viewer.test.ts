@@ -49,15 +49,15 @@ describe('Iriscope in a browser', () => {
   it('shows the start screen with the sample images and where inference runs', async () => {
     await page.goto(served.openUrl);
     await expect.poll(() => page.getByTestId('sample').count()).toBeGreaterThanOrEqual(4);
-    await expect.poll(() => page.getByTestId('provider-status').textContent(), { timeout: 30_000 }).toMatch(/Inference: CPU|Inference: .*GPU/);
+    await expect.poll(() => page.getByTestId('provider-status').textContent(), { timeout: 120_000 }).toMatch(/Inference: CPU|Inference: .*GPU/);
     await page.waitForTimeout(500);
     await screenshot(page, '01-start');
   });
 
   it('opens a photo from the file browser and draws its tiles', async () => {
     await openThroughBrowser(page, files, 'harbour.jpg');
-    await expect.poll(() => viewer().getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
-    await expect.poll(tilesLoaded, { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => viewer().getAttribute('data-state'), { timeout: 120_000 }).toBe('ready');
+    await expect.poll(tilesLoaded, { timeout: 120_000 }).toBeGreaterThan(0);
     await expect.poll(() => page.getByTestId('inspector').textContent()).toContain('1,024 × 819 px');
     await page.waitForTimeout(600);
     await screenshot(page, '02-photo');
@@ -65,11 +65,11 @@ describe('Iriscope in a browser', () => {
 
   it('opens a 20,000 × 20,000 image: pyramid progress, then zoom and pan fetch new tiles only', async () => {
     await openThroughBrowser(page, files, 'aerial-20k.tif');
-    await expect.poll(() => page.getByTestId('preparing').isVisible(), { timeout: 30_000 }).toBe(true);
-    await expect.poll(() => page.getByTestId('job').first().getAttribute('data-state'), { timeout: 30_000 }).toMatch(/running|succeeded/);
+    await expect.poll(() => page.getByTestId('preparing').isVisible(), { timeout: 120_000 }).toBe(true);
+    await expect.poll(() => page.getByTestId('job').first().getAttribute('data-state'), { timeout: 120_000 }).toMatch(/running|succeeded/);
     await screenshot(page, '03-huge-preparing');
     await expect.poll(() => viewer().getAttribute('data-state'), { timeout: 240_000, interval: 1000 }).toBe('ready');
-    await expect.poll(tilesLoaded, { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(tilesLoaded, { timeout: 120_000 }).toBeGreaterThan(0);
     await page.waitForTimeout(1000);
     await screenshot(page, '04-huge-fit');
 
@@ -81,7 +81,7 @@ describe('Iriscope in a browser', () => {
       await page.mouse.wheel(0, -300);
       await page.waitForTimeout(150);
     }
-    await expect.poll(tilesLoaded, { timeout: 30_000 }).toBeGreaterThan(loadedBefore);
+    await expect.poll(tilesLoaded, { timeout: 120_000 }).toBeGreaterThan(loadedBefore);
     await expect.poll(() => page.getByTestId('zoom-readout').textContent()).not.toBe(zoomBefore);
 
     const loadedAfterZoom = await tilesLoaded();
@@ -89,7 +89,7 @@ describe('Iriscope in a browser', () => {
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.25, { steps: 12 });
     await page.mouse.up();
-    await expect.poll(tilesLoaded, { timeout: 30_000 }).toBeGreaterThan(loadedAfterZoom);
+    await expect.poll(tilesLoaded, { timeout: 120_000 }).toBeGreaterThan(loadedAfterZoom);
     await page.waitForTimeout(1200);
     await screenshot(page, '05-huge-zoomed-panned');
 
@@ -98,13 +98,13 @@ describe('Iriscope in a browser', () => {
     expect(tileRequests.length).toBeGreaterThan(10);
     expect(tileRequests.length).toBeLessThan(600);
     await expect.poll(() => page.getByTestId('cursor').textContent()).toMatch(/x \d+, y \d+/);
-  }, 400_000);
+  });
 
   it('cancels a pyramid build from the viewer and leaves nothing half-written', async () => {
     await openThroughBrowser(page, files, 'aerial-copy.tif');
-    await expect.poll(() => page.getByTestId('preparing').isVisible(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => page.getByTestId('preparing').isVisible(), { timeout: 120_000 }).toBe(true);
     await page.getByTestId('preparing').getByRole('button', { name: 'Cancel' }).click();
-    await expect.poll(() => viewer().getAttribute('data-state'), { timeout: 30_000 }).toBe('cancelled');
+    await expect.poll(() => viewer().getAttribute('data-state'), { timeout: 120_000 }).toBe('cancelled');
     await expect.poll(() => page.getByText('Preparation cancelled').isVisible()).toBe(true);
     await expect.poll(() => page.locator('[data-testid=job][data-state=cancelled]').count()).toBeGreaterThan(0);
     await screenshot(page, '06-cancelled');
@@ -123,13 +123,13 @@ describe('Iriscope in a browser', () => {
     }, bytes);
     await page.dispatchEvent('.app', 'dragover', { dataTransfer: transfer });
     await page.dispatchEvent('.app', 'drop', { dataTransfer: transfer });
-    await expect.poll(() => page.getByTestId('image-tab').filter({ hasText: 'dropped-boats.png' }).count(), { timeout: 30_000 }).toBe(1);
-    await expect.poll(() => viewer().getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+    await expect.poll(() => page.getByTestId('image-tab').filter({ hasText: 'dropped-boats.png' }).count(), { timeout: 120_000 }).toBe(1);
+    await expect.poll(() => viewer().getAttribute('data-state'), { timeout: 120_000 }).toBe('ready');
   });
 
   it('explains bad files: truncated, not an image, an absurd header, a file that vanished', async () => {
     await openThroughBrowser(page, files, 'truncated.jpg');
-    await expect.poll(() => page.getByTestId('error').last().textContent(), { timeout: 30_000 }).toContain('"truncated.jpg" is damaged or incomplete');
+    await expect.poll(() => page.getByTestId('error').last().textContent(), { timeout: 120_000 }).toContain('"truncated.jpg" is damaged or incomplete');
     await openThroughBrowser(page, files, 'notes.png');
     await expect.poll(() => page.getByTestId('error').last().textContent()).toContain('"notes.png" is not an image Iriscope can read: it contains text, not image data.');
     await openThroughBrowser(page, files, 'claims-100k.tif');
