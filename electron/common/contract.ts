@@ -42,6 +42,12 @@ export const GeoInfoSchema = z.object({
   pixelSize: z.tuple([z.number(), z.number()]),
   units: z.string().nullable(),
   rasterType: z.enum(['area', 'point']),
+  /**
+   * Ground sample distance in metres per pixel at the image centre (map units
+   * converted; degrees by the latitude there), or null when the georeferencing
+   * cannot say (unknown units, a broken transform).
+   */
+  gsd: z.number().positive().nullable(),
 });
 export type GeoInfo = z.infer<typeof GeoInfoSchema>;
 
