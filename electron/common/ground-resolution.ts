@@ -4,6 +4,7 @@
  * converted to metres), given by the user for images without one, declared
  * per detection model in its manifest.
  */
+import { z } from 'zod';
 import type { GeoInfo } from './contract';
 
 /** WGS 84 ellipsoid (EPSG:7030). */
@@ -69,3 +70,19 @@ export function formatGsd(metres: number): string {
   if (metres < 1) return `${+(metres * 100).toPrecision(3)} cm/px`;
   return `${+metres.toPrecision(3)} m/px`;
 }
+
+/**
+ * A detection model's ground resolution in its manifest (`gsd`), metres per
+ * pixel: the range it was trained on and the one the pipeline resamples other
+ * images to. Optional: models without it (e.g. a user's Ultralytics YOLO)
+ * read every image at its own pixels.
+ */
+export const GsdRangeSchema = z
+  .object({
+    min: z.number().positive().finite(),
+    max: z.number().positive().finite(),
+    native: z.number().positive().finite(),
+  })
+  .strict()
+  .refine((g) => g.min <= g.native && g.native <= g.max, 'needs min <= native <= max (metres per pixel)');
+export type GsdRange = z.infer<typeof GsdRangeSchema>;
