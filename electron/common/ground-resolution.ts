@@ -71,6 +71,13 @@ export function formatGsd(metres: number): string {
   return `${+metres.toPrecision(3)} m/px`;
 }
 
+/** "10–16 cm/px": a model's range for people. */
+export function formatGsdRange(range: { min: number; max: number }): string {
+  if (range.max < 1) return `${+(range.min * 100).toPrecision(3)}–${formatGsd(range.max)}`;
+  if (range.min >= 1) return `${+range.min.toPrecision(3)}–${formatGsd(range.max)}`;
+  return `${formatGsd(range.min)}–${formatGsd(range.max)}`;
+}
+
 /**
  * A detection model's ground resolution in its manifest (`gsd`), metres per
  * pixel: the range it was trained on and the one the pipeline resamples other

@@ -9,7 +9,7 @@
  * results and exports stay in the image's own pixels.
  */
 import type { DetectGsd, DetectWarning } from '../../../common/detect-contract';
-import { formatGsd, type GsdRange } from '../../../common/ground-resolution';
+import { formatGsd, formatGsdRange, type GsdRange } from '../../../common/ground-resolution';
 import type { Patch, PatchSource, PixelRegion } from './patches';
 
 /**
@@ -36,7 +36,7 @@ export function planGsd(image: { gsd: number; source: 'user' | 'geotiff' } | nul
       : [];
     return { ...base, scale: 1, readAt: image?.gsd ?? null, warnings };
   }
-  const range = `${formatGsd(model.min)}–${formatGsd(model.max)}`;
+  const range = formatGsdRange(model);
   if (!image) {
     return {
       ...base, scale: 1, readAt: null,
