@@ -13,10 +13,17 @@ import { formatGsd, formatGsdRange, type GsdRange } from '../../../common/ground
 import type { Patch, PatchSource, PixelRegion } from './patches';
 
 /**
- * Largest upsampling: beyond 3x an object of a few pixels is a blur no larger
- * scale sharpens (measured on the CI tiles, models/odgi-cpu/MODEL_CARD.md).
+ * Upsampling beyond 4x enlarges a blur: objects are found far less often
+ * (odgi-cpu on the CI tiles: recall 0.67-0.72 up to 3x, 0.62 at 3.2-5x, 0.47
+ * at 4.8-7.5x, 0.36 at 6.4-8x; models/odgi-cpu/MODEL_CARD.md), so a run
+ * needing more says so (GSD_TOO_COARSE).
  */
-export const MAX_UPSAMPLE = 3;
+export const WARN_UPSAMPLE = 4;
+/**
+ * Largest upsampling: the work grows with its square (8x: 64 times the tiles)
+ * and beyond it small objects are a few pixels no model resolves.
+ */
+export const MAX_UPSAMPLE = 8;
 /** Smallest reduction (1/32): a GSD needing more is more likely wrong than a 3 mm survey. */
 export const MIN_SCALE = 1 / 32;
 
@@ -50,7 +57,12 @@ export function planGsd(image: { gsd: number; source: 'user' | 'geotiff' } | nul
   if (wanted > MAX_UPSAMPLE) {
     warnings.push({
       code: 'GSD_TOO_COARSE',
-      message: `The image (${formatGsd(image.gsd)}) is ${wanted.toFixed(1)}× coarser than "${modelName}"'s ${formatGsd(model.native)}: it was upsampled ${MAX_UPSAMPLE}× (the most that helps), so objects are still ${(wanted / MAX_UPSAMPLE).toFixed(1)}× smaller than the model knows them and many will be missed. Use a model trained at this resolution.`,
+      message: `The image (${formatGsd(image.gsd)}) is ${wanted.toFixed(1)}× coarser than "${modelName}"'s ${formatGsd(model.native)}: it was enlarged ${MAX_UPSAMPLE}× (the most Iriscope does), so objects are still ${(wanted / MAX_UPSAMPLE).toFixed(1)}× smaller than the model knows them and most will be missed. Use a model trained at this resolution.`,
+    });
+  } else if (wanted > WARN_UPSAMPLE) {
+    warnings.push({
+      code: 'GSD_TOO_COARSE',
+      message: `The image (${formatGsd(image.gsd)}) is ${wanted.toFixed(1)}× coarser than "${modelName}"'s ${formatGsd(model.native)}: it was enlarged ${wanted.toFixed(1)}× to match, but enlarging adds no detail, so many objects will be missed. Use a model trained at this resolution.`,
     });
   } else if (wanted < MIN_SCALE) {
     warnings.push({

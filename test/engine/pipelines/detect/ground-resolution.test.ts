@@ -12,7 +12,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../../electron/engine/engine';
-import { MAX_UPSAMPLE, planGsd, scaledSource } from '../../../../electron/engine/pipelines/detect/ground-resolution';
+import { MAX_UPSAMPLE, WARN_UPSAMPLE, planGsd, scaledSource } from '../../../../electron/engine/pipelines/detect/ground-resolution';
 import { pyramidSource } from '../../../../electron/engine/pipelines/detect/patches';
 import { ciTiles, renderAtGsd, scoreTiles, type RenderedTile } from '../../../../scripts/odgi/gsd-eval';
 import { detectEngine, odgiModelDirs, writeGeoTiff } from '../../../helpers/detect';
@@ -33,7 +33,10 @@ describe('the scale a run reads an image at', () => {
   it('says when the image is coarser than upsampling can sensibly reach (3 m/px satellite pixels for a 12.5 cm model)', () => {
     const plan = planGsd({ gsd: 3, source: 'user' }, odgi, 'odgi-cpu');
     expect(plan.scale).toBe(MAX_UPSAMPLE);
-    expect(plan.warnings).toEqual([{ code: 'GSD_TOO_COARSE', message: expect.stringMatching(/3 m\/px.*24\.0× coarser.*12\.5 cm\/px/) }]);
+    expect(plan.warnings).toEqual([{ code: 'GSD_TOO_COARSE', message: expect.stringMatching(/3 m\/px.*24\.0× coarser.*12\.5 cm\/px.*enlarged 8×/) }]);
+    // 75 cm/px: enlarged all the way (6x), with the warning; 50 cm/px (4x) without.
+    expect(planGsd({ gsd: 0.75, source: 'user' }, odgi, 'odgi-cpu')).toMatchObject({ scale: 6, readAt: 0.125, warnings: [{ code: 'GSD_TOO_COARSE' }] });
+    expect(planGsd({ gsd: 0.125 * WARN_UPSAMPLE, source: 'user' }, odgi, 'odgi-cpu')).toMatchObject({ scale: WARN_UPSAMPLE, warnings: [] });
     expect(planGsd({ gsd: 0.001, source: 'user' }, odgi, 'odgi-cpu').warnings.map((w) => w.code)).toEqual(['GSD_TOO_FINE']);
   });
 
