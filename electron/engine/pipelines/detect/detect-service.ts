@@ -81,7 +81,7 @@ export class DetectService {
     // One scale per run: the cascade reads at its stage-1 model's GSD (stage 2 refines those crops).
     const gsdModel = (stage1 ?? detector).manifest.gsd ? (stage1 ?? detector) : detector;
     const imageGsd = input.gsd !== undefined ? { gsd: input.gsd, source: 'user' as const } : image?.gsd ? { gsd: image.gsd, source: 'geotiff' as const } : null;
-    const gsd = planGsd(imageGsd, gsdModel.manifest.gsd ?? null, gsdModel.info.name);
+    const gsd = planGsd(imageGsd, gsdModel.manifest.gsd ?? null, gsdModel.manifest.id);
     return { mode, stage1, detector, thresholds, gsd };
   }
 

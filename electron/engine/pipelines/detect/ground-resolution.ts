@@ -39,7 +39,7 @@ export function planGsd(image: { gsd: number; source: 'user' | 'geotiff' } | nul
   const base = { image: image?.gsd ?? null, source: image?.source ?? null, model };
   if (!model) {
     const warnings: DetectWarning[] = image
-      ? [{ code: 'GSD_NOT_DECLARED', message: `"${modelName}" declares no ground resolution, so the image is read at its own pixels (${formatGsd(image.gsd)}${image.source === 'geotiff' ? ' from the GeoTIFF' : ''} is not matched).` }]
+      ? [{ code: 'GSD_NOT_DECLARED', message: `The model (${modelName}) declares no ground resolution, so the image is read at its own pixels (${formatGsd(image.gsd)}${image.source === 'geotiff' ? ' from the GeoTIFF' : ''} is not matched).` }]
       : [];
     return { ...base, scale: 1, readAt: image?.gsd ?? null, warnings };
   }
@@ -47,7 +47,7 @@ export function planGsd(image: { gsd: number; source: 'user' | 'geotiff' } | nul
   if (!image) {
     return {
       ...base, scale: 1, readAt: null,
-      warnings: [{ code: 'GSD_UNKNOWN', message: `The image's ground resolution is unknown, so it is read as is; "${modelName}" was trained on ${range}. Give the GSD (metres per pixel) if the image is not in that range.` }],
+      warnings: [{ code: 'GSD_UNKNOWN', message: `The image's ground resolution is unknown, so it is read as is; the model (${modelName}) was trained on ${range}. Give the GSD (metres per pixel) if the image is not in that range.` }],
     };
   }
   if (image.gsd >= model.min && image.gsd <= model.max) return { ...base, scale: 1, readAt: image.gsd, warnings: [] };
@@ -57,17 +57,17 @@ export function planGsd(image: { gsd: number; source: 'user' | 'geotiff' } | nul
   if (wanted > MAX_UPSAMPLE) {
     warnings.push({
       code: 'GSD_TOO_COARSE',
-      message: `The image (${formatGsd(image.gsd)}) is ${wanted.toFixed(1)}× coarser than "${modelName}"'s ${formatGsd(model.native)}: it was enlarged ${MAX_UPSAMPLE}× (the most Iriscope does), so objects are still ${(wanted / MAX_UPSAMPLE).toFixed(1)}× smaller than the model knows them and most will be missed. Use a model trained at this resolution.`,
+      message: `The image (${formatGsd(image.gsd)}) is ${wanted.toFixed(1)}× coarser than the model's ${formatGsd(model.native)} (${modelName}): it was enlarged ${MAX_UPSAMPLE}× (the most Iriscope does), so objects are still ${(wanted / MAX_UPSAMPLE).toFixed(1)}× smaller than the model knows them and most will be missed. Use a model trained at this resolution.`,
     });
   } else if (wanted > WARN_UPSAMPLE) {
     warnings.push({
       code: 'GSD_TOO_COARSE',
-      message: `The image (${formatGsd(image.gsd)}) is ${wanted.toFixed(1)}× coarser than "${modelName}"'s ${formatGsd(model.native)}: it was enlarged ${wanted.toFixed(1)}× to match, but enlarging adds no detail, so many objects will be missed. Use a model trained at this resolution.`,
+      message: `The image (${formatGsd(image.gsd)}) is ${wanted.toFixed(1)}× coarser than the model's ${formatGsd(model.native)} (${modelName}): it was enlarged ${wanted.toFixed(1)}× to match, but enlarging adds no detail, so many objects will be missed. Use a model trained at this resolution.`,
     });
   } else if (wanted < MIN_SCALE) {
     warnings.push({
       code: 'GSD_TOO_FINE',
-      message: `Reducing the image (${formatGsd(image.gsd)}) to "${modelName}"'s ${formatGsd(model.native)} would shrink it ${(1 / wanted).toFixed(0)}×; it was reduced ${1 / MIN_SCALE}× only. Check the ground resolution given.`,
+      message: `Reducing the image (${formatGsd(image.gsd)}) to the model's ${formatGsd(model.native)} (${modelName}) would shrink it ${(1 / wanted).toFixed(0)}×; it was reduced ${1 / MIN_SCALE}× only. Check the ground resolution given.`,
     });
   }
   return { ...base, scale, readAt: image.gsd / scale, warnings };
