@@ -63,6 +63,7 @@ interface EnqueueFlags {
   tauLow?: number;
   tauHigh?: number;
   overlap?: number;
+  gsd?: number;
   // faces
   minFace?: number;
 }
@@ -122,6 +123,7 @@ export function batchCommand(program: Command): void {
     .option('--tau-low <conf>', 'detect: stage-1 confidence for a crop', numberIn(0, 1))
     .option('--tau-high <conf>', 'detect: stage-1 confidence to keep an individual without stage 2', numberIn(0, 1.01))
     .option('--overlap <fraction>', 'detect: tiled window overlap', numberIn(0, 0.75))
+    .option('--gsd <metres>', 'detect: ground resolution in metres per pixel (images without georeferencing)', numberIn(0.001, 1000))
     .option('--min-face <px>', 'faces: smallest face to look for, in pixels', numberIn(4, 100_000));
   enqueueCmd.action(async (inputs: string[], flags: EnqueueFlags) => {
     const run = checked(RunName, flags.name ?? `run-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`, 'run name');

@@ -29,6 +29,7 @@ interface DetectOptions {
   tauHigh?: number;
   overlap?: number;
   image?: boolean;
+  gsd?: number;
 }
 
 function formats(value: string, previous: DetectExportFormat[] = []): DetectExportFormat[] {
@@ -48,6 +49,7 @@ export function detectTaskOptions(options: DetectOptions): DetectTaskOptions {
     stage1Model: options.stage1Model,
     formats: options.format,
     image: options.image,
+    gsd: options.gsd,
     thresholds: { scoreThreshold: options.threshold, gamma: options.gamma, tauLow: options.tauLow, tauHigh: options.tauHigh, overlap: options.overlap },
   };
 }
@@ -59,6 +61,7 @@ export function addDetectOptions(command: Command): Command {
     .option('--model <id>', 'detection model: an ODGI model, or an imported YOLO detector (tiled, or stage 2 of the cascade); default: the best installed ODGI model')
     .option('--stage1-model <id>', 'with a YOLO --model in cascade mode: the ODGI model proposing the crops')
     .option('-f, --format <formats>', `export format(s), comma separated: ${DETECT_EXPORT_FORMATS.join(', ')} (default: geojson for georeferenced images, else coco)`, formats)
+    .option('--gsd <metres>', 'ground resolution of the images in metres per pixel (e.g. 0.3), for images without georeferencing or to override a GeoTIFF\'s; an image outside the model\'s range is resampled to it', numberIn(0.001, 1000))
     .option('--image', 'also write an annotated overview <name>.<ext>.detect.png (boxes; full-resolution crops of the best detections under it)')
     .option('-t, --threshold <score>', 'operating score threshold (default: the model\'s)', numberIn(0, 1))
     .option('--gamma <n>', 'cascade: at most this many crops per stage-1 tile', integerIn(0, 256))
@@ -72,6 +75,8 @@ export function detectCommand(program: Command, report: (error: ErrorInfo, file?
     .action(async (inputs: string[], options: DetectOptions) => {
       if (!options.out && !options.json) throw new IriscopeError({ code: 'BAD_REQUEST', message: 'Nothing to do: give --out DIR (exports) and/or --json (records on stdout).' });
       const taskOptions = detectTaskOptions(options);
+      // A warning that reads the same for every image (e.g. no ground resolution) is printed once.
+      const warned = new Set<string>();
       await runFiles({
         command: 'detect',
         inputs,
@@ -82,6 +87,11 @@ export function detectCommand(program: Command, report: (error: ErrorInfo, file?
         print: (record) => {
           process.stdout.write(`${record.file}: ${plural(record.detections.length, 'detection')} (${record.width} × ${record.height} px, ${record.mode}, ${(record.timing.total_ms / 1000).toFixed(1)} s, ${record.crops.length} crops, ${(record.stats.area_full_res * 100).toFixed(1)}% read at full resolution)\n`);
           for (const file of record.exports) process.stdout.write(`  → ${file}\n`);
+          for (const w of record.warnings) {
+            if (w.code === 'GSD_UNKNOWN' && warned.has(w.message)) continue;
+            warned.add(w.message);
+            process.stderr.write(`warning (${record.file}): ${w.code}: ${w.message}\n`);
+          }
         },
         summary: (records, files, failed, seconds) => {
           const total = records.reduce((n, r) => n + r.detections.length, 0);

@@ -1,4 +1,5 @@
 import type { EngineInfo, ImageMeta } from '../common/contract';
+import { formatGsd } from '../common/ground-resolution';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -31,7 +32,7 @@ export function printImageMeta(meta: ImageMeta): void {
   out(`  orientation ${meta.orientation}${meta.orientation !== 1 ? ' (rotated on display)' : ''}; ICC ${meta.icc.present ? meta.icc.description ?? 'present' : 'none'}; EXIF ${meta.hasExif ? 'yes' : 'no'}`);
   if (meta.geo) {
     const g = meta.geo;
-    out(`  georeferenced: EPSG:${g.epsg ?? '?'}${g.crsName ? ` (${g.crsName})` : ''}, origin ${g.origin.join(', ')}, pixel ${g.pixelSize.join(' × ')} ${g.units ?? ''}`.trimEnd());
+    out(`  georeferenced: EPSG:${g.epsg ?? '?'}${g.crsName ? ` (${g.crsName})` : ''}, origin ${g.origin.join(', ')}, pixel ${g.pixelSize.join(' × ')} ${g.units ?? ''}`.trimEnd() + (g.gsd ? ` (ground ${formatGsd(g.gsd)})` : ''));
     if (g.problem) out(`  ⚠ georeferencing unusable: ${g.problem}; exports stay in pixel coordinates`);
   }
 }

@@ -15,6 +15,7 @@ import { detectApi, DetectResultSchema } from './detect-contract';
 import { colorizeApi } from './colorize-contract';
 import { batchApi } from './batch-contract';
 import { filesApi } from './files-contract';
+import { GsdRangeSchema } from './ground-resolution';
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -42,6 +43,12 @@ export const GeoInfoSchema = z.object({
   pixelSize: z.tuple([z.number(), z.number()]),
   units: z.string().nullable(),
   rasterType: z.enum(['area', 'point']),
+  /**
+   * Ground sample distance in metres per pixel at the image centre (map units
+   * converted; degrees by the latitude there), or null when the georeferencing
+   * cannot say (unknown units, a broken transform).
+   */
+  gsd: z.number().positive().nullable(),
 });
 export type GeoInfo = z.infer<typeof GeoInfoSchema>;
 
@@ -146,6 +153,8 @@ export const ModelInfoSchema = z.object({
   builtin: z.boolean(),
   sizeBytes: z.number().int().nonnegative(),
   graphs: z.array(z.string()),
+  /** Detection models: the ground resolution the manifest declares (metres per pixel), or null. */
+  gsd: GsdRangeSchema.nullable(),
   /** False when the manifest, a hash or a session signature check failed. */
   valid: z.boolean(),
   error: ErrorInfoSchema.nullable(),

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { FilePath } from './file-path';
+import { GsdRangeSchema } from './ground-resolution';
 
 const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, _ and -');
 const ModelId = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a model id');
@@ -104,6 +105,44 @@ export const DetectStatsSchema = z.object({
 });
 export type DetectStats = z.infer<typeof DetectStatsSchema>;
 
+/**
+ * Typed warnings of a run: what the result cannot be trusted for, said
+ * rather than hidden.
+ *
+ * - GSD_UNKNOWN: the model declares a ground resolution, the image has none
+ *   (no GeoTIFF pixel size, none given): read at its own pixels.
+ * - GSD_NOT_DECLARED: the image's ground resolution is known but the model
+ *   declares none, so nothing can be matched: read at its own pixels.
+ * - GSD_TOO_COARSE: the image is so much coarser than the model's native GSD
+ *   that upsampling would have to invent detail; read at the largest
+ *   upsampling allowed, objects still smaller than the model saw them.
+ * - GSD_TOO_FINE: reducing the image to the model's GSD would shrink it
+ *   beyond the smallest reduction allowed (often a wrong GSD).
+ */
+export const DETECT_WARNING_CODES = ['GSD_UNKNOWN', 'GSD_NOT_DECLARED', 'GSD_TOO_COARSE', 'GSD_TOO_FINE'] as const;
+export type DetectWarningCode = (typeof DETECT_WARNING_CODES)[number];
+
+export const DetectWarningSchema = z.object({ code: z.enum(DETECT_WARNING_CODES), message: z.string() });
+export type DetectWarning = z.infer<typeof DetectWarningSchema>;
+
+/** A ground sample distance given by the user: metres per pixel (1 mm to 1 km). */
+export const GsdInput = z.number().min(0.001).max(1000);
+
+/** How a run matched the image's ground resolution to the model's. */
+export const DetectGsdSchema = z.object({
+  /** Metres per pixel of the image as the run took it, or null when unknown. */
+  image: z.number().positive().nullable(),
+  /** Where `image` came from: the call's `gsd`, the GeoTIFF's pixel size, or nowhere. */
+  source: z.enum(['user', 'geotiff']).nullable(),
+  /** The range the model declares (the stage-1 model's in cascade mode), or null. */
+  model: GsdRangeSchema.nullable(),
+  /** Model pixels per image pixel the run read at: 1 as is, 2 upsampled 2x (image coarser than the model). */
+  scale: z.number().positive(),
+  /** Metres per pixel the model saw (image / scale), or null when unknown. */
+  readAt: z.number().positive().nullable(),
+});
+export type DetectGsd = z.infer<typeof DetectGsdSchema>;
+
 export const DetectResultSchema = z.object({
   imageId: z.string(),
   width: z.number().int().positive(),
@@ -122,6 +161,8 @@ export const DetectResultSchema = z.object({
   detections: z.array(DetectionSchema),
   crops: z.array(CropSchema),
   stats: DetectStatsSchema,
+  gsd: DetectGsdSchema,
+  warnings: z.array(DetectWarningSchema),
   createdAt: z.number(),
 });
 export type DetectResult = z.infer<typeof DetectResultSchema>;
@@ -147,6 +188,13 @@ export const detectApi = {
       /** Cascade with a plain detector: the ODGI model that proposes crops (default: the best installed). */
       stage1ModelId: ModelId.optional(),
       thresholds: DetectThresholdsSchema.partial().strict().optional(),
+      /**
+       * Ground sample distance of the image in metres per pixel, for images
+       * without georeferencing (or to override a GeoTIFF's). The image is
+       * resampled to the model's native GSD when it lies outside the model's
+       * trained range; boxes stay in the image's pixels.
+       */
+      gsd: GsdInput.optional(),
     }).strict(),
   },
   /** The latest detection result of an open image, or null. */

@@ -8,6 +8,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { recallPrecision } from '../../electron/engine/pipelines/detect/metrics';
+import type { XYXY } from '../../electron/engine/pipelines/detect/nms';
+import { ciTiles, renderAtGsd } from '../../scripts/odgi/gsd-eval';
 import { isolatedEnv, runIriscope } from '../helpers/cli';
 import { AERIAL, GEO_GSD, GEO_ORIGIN, odgiModelDirs, writeGeoTiff } from '../helpers/detect';
 import { tempDir, writeTextAsPng } from '../helpers/fixtures';
@@ -76,6 +79,33 @@ describe.skipIf(!odgiModelDirs().length)('iriscope detect', () => {
     expect(record.export_errors).toEqual([{ format: 'geojson', error: expect.objectContaining({ code: 'BAD_REQUEST' }) }]);
     expect(stderr).toContain('has no georeferencing');
     expect(await fs.readdir(out)).toEqual(['tile-3000002.jpg.detect.csv']);
+  });
+
+  it('--gsd: an image 2x coarser than the model is read at the model\'s GSD (boxes in its own pixels), and finds more than without', async () => {
+    // The busiest CI tile, reduced 2x with sharp (20-31 cm/px): cars half the size the model knows.
+    const tile = (await ciTiles()).reduce((a, b) => (b.boxes.length > a.boxes.length ? b : a));
+    const coarse = await renderAtGsd(tile, 2, dir);
+    const given = await iriscope('detect', coarse.path, '--gsd', String(coarse.gsd), '--json');
+    expect(given.code).toBe(0);
+    const withGsd = JSON.parse(given.stdout.trim());
+    expect(withGsd).toMatchObject({ width: 512, height: 512, gsd: { image: coarse.gsd, source: 'user', model: { native: 0.125 } }, warnings: [] });
+    expect(withGsd.gsd.scale).toBeCloseTo(coarse.gsd / 0.125, 6);
+    for (const d of withGsd.detections) expect(d.box[0] + d.box[2]).toBeLessThanOrEqual(512);
+    const plain = await iriscope('detect', coarse.path, '--json');
+    const without = JSON.parse(plain.stdout.trim());
+    expect(without).toMatchObject({ gsd: { image: null, scale: 1 }, warnings: [{ code: 'GSD_UNKNOWN' }] });
+    const recall = (r: { detections: Array<{ box: number[]; score: number }>; threshold: number }) =>
+      recallPrecision([r.detections.map((d) => ({ box: [d.box[0], d.box[1], d.box[0] + d.box[2], d.box[1] + d.box[3]] as XYXY, score: d.score }))], [coarse.boxes.map((box) => ({ box }))], r.threshold).recall;
+    console.info(`CLI --gsd on ${tile.file} 2x coarser (${coarse.boxes.length} objects): recall ${recall(withGsd).toFixed(3)} with, ${recall(without).toFixed(3)} without`);
+    expect(recall(withGsd)).toBeGreaterThan(recall(without) + 0.1);
+
+    // Satellite pixels for an aerial model: said on stderr, the run still done.
+    const satellite = await iriscope('detect', coarse.path, '--gsd', '3', '--out', path.join(dir, 'out-gsd'));
+    expect(satellite.code).toBe(0);
+    expect(satellite.stderr).toMatch(/warning \(.*-x2\.png\): GSD_TOO_COARSE: The image \(3 m\/px\) is 24\.0× coarser/);
+    const bad = await iriscope('detect', coarse.path, '--json', '--gsd', '30cm');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('expected a number from 0.001 to 1000');
   });
 
   it('refuses to run with nothing to do, and names bad options', async () => {

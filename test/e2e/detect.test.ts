@@ -196,4 +196,19 @@ describe.skipIf(!odgiModelDirs().length)('Detect tool', () => {
     await screenshot(page, '33-detect-exported');
     expect(pageErrors).toEqual([]);
   });
+
+  it('takes a typed ground resolution for an image without georeferencing, and refuses text that is not one', async () => {
+    const field = page.getByTestId('detect-gsd');
+    const note = page.getByTestId('detect-gsd-note');
+    // The scene is a plain tiled TIFF: nothing read, the model's range named.
+    expect(await field.inputValue()).toBe('');
+    expect(await note.textContent()).toMatch(/^Unknown: the image is read as it is; type it if it is not 10–16 cm\/px\.$/);
+    await field.fill('30 cm');
+    await expect.poll(() => note.textContent()).toMatch(/^Type metres per pixel/);
+    expect(await page.getByTestId('detect-run').isDisabled()).toBe(true);
+    await field.fill('0.125');
+    await expect.poll(() => note.textContent()).toBe('12.5 cm/px, remembered for this image.');
+    expect(await page.getByTestId('detect-run').isDisabled()).toBe(false);
+    expect(pageErrors).toEqual([]);
+  });
 });

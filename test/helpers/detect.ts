@@ -127,8 +127,8 @@ export function aerialTiles(): AerialTile[] {
 export const GEO_ORIGIN: [number, number] = [595_000, 5_527_000];
 export const GEO_GSD = 0.125;
 
-/** A fixture tile written as a GeoTIFF (UTM 33N, 12.5 cm pixels) with geotiff.js, in the given form. */
-export async function writeGeoTiff(file: string, source: string, form: 'rgb' | 'gray' | 'rgb16'): Promise<void> {
+/** A fixture tile written as a GeoTIFF (UTM 33N, 12.5 cm pixels unless `gsd` says otherwise) with geotiff.js, in the given form. */
+export async function writeGeoTiff(file: string, source: string, form: 'rgb' | 'gray' | 'rgb16', gsd = GEO_GSD): Promise<void> {
   const { data, info } = await sharp(source).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const { width, height } = info;
   let values: Uint8Array | Uint16Array;
@@ -143,7 +143,7 @@ export async function writeGeoTiff(file: string, source: string, form: 'rgb' | '
   const buffer = writeArrayBuffer(values as unknown as number[], {
     width, height,
     ...(form === 'gray' ? {} : { PhotometricInterpretation: 2 }),
-    ModelPixelScale: [GEO_GSD, GEO_GSD, 0],
+    ModelPixelScale: [gsd, gsd, 0],
     ModelTiepoint: [0, 0, 0, GEO_ORIGIN[0], GEO_ORIGIN[1], 0],
     GTModelTypeGeoKey: 1,
     GTRasterTypeGeoKey: 1,

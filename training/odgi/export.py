@@ -164,9 +164,10 @@ def write_manifest(out, model_id, meta, thresholds, metrics):
                                    {"name": "class_prob", "type": "float32", "shape": ["N", g2 * g2, C]}]},
         },
         "labels": list(CLASSES),
+        # Metres per pixel: the range gen.make_tile_scene draws tiles from, and the scale the scenes use.
+        "gsd": {"min": 0.10, "max": 0.16, "native": 0.125},
         "preprocessing": {
             "color": "RGB", "layout": "NCHW", "range": [0, 1], "normalization": "x / 255, no mean/std",
-            "gsdCm": {"nominal": 12.5, "trainedRange": [10, 16]},
             "stage1": {"inputSize": cfg["s1_size"], "tileFullResPx": cfg["s1_size"] * 4, "downsample": 4,
                        "resample": "area (box) average, e.g. pyramid level 2 (1/4) of a 2x box pyramid",
                        "grid": g1, "cellOrder": "row-major (index = row * grid + col)",

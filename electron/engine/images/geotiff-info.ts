@@ -1,5 +1,6 @@
 import { fromFile } from 'geotiff';
 import type { GeoInfo } from '../../common/contract';
+import { groundPixelSize, meanGsd } from '../../common/ground-resolution';
 import { tiffLayoutDamage } from './integrity';
 
 /** GeoKey values (GeoTIFF 1.0 spec, §6.3). */
@@ -106,6 +107,7 @@ async function readGeo(image: GeoTiffImage): Promise<GeoInfo | null> {
   const problem = geoTransformProblem(transform);
   if (problem) transform = transform.map((v) => (Number.isFinite(v) ? v : 0)) as GeoInfo['transform'];
 
+  const ground = groundPixelSize({ transform, units, epsg, problem }, image.getWidth(), image.getHeight());
   return {
     epsg,
     crsName: citation?.replace(/\|+$/, '').trim() ?? null,
@@ -115,6 +117,7 @@ async function readGeo(image: GeoTiffImage): Promise<GeoInfo | null> {
     pixelSize: [transform[1], transform[5]],
     units,
     rasterType,
+    gsd: ground ? meanGsd(ground) : null,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GsdRangeSchema } from '../../common/ground-resolution';
 
 /**
  * `models/<id>/manifest.json`: what a model is, which files make it (with
@@ -47,6 +48,8 @@ export const ManifestSchema = z
       .min(1),
     graphs: z.record(z.string().min(1), GraphSpecSchema).refine((g) => Object.keys(g).length > 0, 'at least one graph'),
     labels: z.union([z.array(z.string()), z.record(z.string(), z.array(z.string()))]).optional(),
+    /** Detection: the ground resolution the model was trained on (metres per pixel); absent for models that declare none. */
+    gsd: GsdRangeSchema.optional(),
     preprocessing: z.record(z.string(), z.unknown()).optional(),
     thresholds: z.record(z.string(), z.unknown()).optional(),
     metrics: z.record(z.string(), z.unknown()).optional(),

@@ -136,7 +136,7 @@ export class ModelRegistry {
     const folderId = path.basename(dir);
     const base: ModelInfo = {
       id: folderId, name: folderId, task: 'unknown', version: '', license: '', source: '', description: '',
-      dir, builtin, sizeBytes: 0, graphs: [], valid: false, error: null,
+      dir, builtin, sizeBytes: 0, graphs: [], gsd: null, valid: false, error: null,
     };
     let manifest: Manifest;
     try {
@@ -169,6 +169,7 @@ export class ModelRegistry {
       description: manifest.description,
       sizeBytes: manifest.files.reduce((sum, f) => sum + f.bytes, 0),
       graphs: Object.keys(manifest.graphs),
+      gsd: manifest.gsd ?? null,
     };
     try {
       if (builtin && manifest.id !== folderId) {

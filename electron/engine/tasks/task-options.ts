@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { COLORIZE_MAX_SAMPLES, COLORIZE_MAX_SEED, COLORIZE_MAX_TEMPERATURE } from '../../common/colorize-contract';
-import { DETECT_EXPORT_FORMATS } from '../../common/detect-contract';
+import { DETECT_EXPORT_FORMATS, GsdInput } from '../../common/detect-contract';
 
 export const TASK_NAMES = ['colorize', 'detect', 'faces'] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
@@ -29,6 +29,8 @@ export const DetectTaskOptionsSchema = z.object({
   formats: z.array(z.enum(DETECT_EXPORT_FORMATS)).optional(),
   /** Also the annotated overview (PNG, full-resolution crops under it). */
   image: z.boolean().optional(),
+  /** Ground sample distance in metres per pixel (images without georeferencing, or overriding it). */
+  gsd: GsdInput.optional(),
   thresholds: z.object({
     scoreThreshold: Unit.optional(),
     gamma: z.number().int().min(0).max(256).optional(),

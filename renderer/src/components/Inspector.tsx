@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { ImageInfo } from '../../../electron/common/contract';
+import { formatGsd } from '../../../electron/common/ground-resolution';
 import { useApp } from '../state/store';
 
 /** The side panel describing the open image: size, bands, colour, georeferencing. */
@@ -40,6 +41,7 @@ export function Inspector({ image }: { image: ImageInfo }) {
             <div className="row"><dt>CRS</dt><dd>{image.geo.epsg ? `EPSG:${image.geo.epsg}` : 'unknown'}{image.geo.crsName ? ` — ${image.geo.crsName}` : ''}</dd></div>
             <div className="row"><dt>Origin</dt><dd>{image.geo.origin.map((v) => v.toFixed(3)).join(', ')}</dd></div>
             <div className="row"><dt>Pixel size</dt><dd>{image.geo.pixelSize.map((v) => Math.abs(v).toPrecision(4)).join(' × ')} {image.geo.units ?? ''}</dd></div>
+            <div className="row"><dt>Ground resolution</dt><dd data-testid="geo-gsd">{image.geo.gsd ? formatGsd(image.geo.gsd) : 'unknown'}</dd></div>
           </dl>
         </>
       )}

@@ -1,17 +1,18 @@
 import { useEffect, useMemo, useState, type RefObject } from 'react';
 import type { ImageInfo, ModelInfo } from '../../../electron/common/contract';
-import { CLASS_COLOURS, type DetectExportFormat, type Detection } from '../../../electron/common/detect-contract';
+import { CLASS_COLOURS, type DetectExportFormat, type DetectResult, type Detection } from '../../../electron/common/detect-contract';
+import { formatGsd, formatGsdRange } from '../../../electron/common/ground-resolution';
 import { api } from '../api/client';
 import { ExportBar, type ExportChoice } from '../components/kit/ExportBar';
 import { derivedName } from '../components/kit/export/paths';
-import { Segmented, SelectField, SliderField } from '../components/kit/fields';
+import { NumberField, Segmented, SelectField, SliderField } from '../components/kit/fields';
 import { JobProgress, formatSeconds } from '../components/kit/progress';
 import { ToolFitNote } from '../components/kit/ToolFitNote';
 import { PanelFooter, PanelHead, PanelNote, PanelSection, plural, ToolPanel } from '../components/kit/ToolPanel';
 import { WindowedList } from '../components/kit/WindowedList';
 import { useApp } from '../state/store';
 import type { ViewerHandle } from '../viewer/ImageViewer';
-import { currentResult, detectionsOf, listenForDetectJobs, useDetect, visibleDetections } from './detect-store';
+import { currentResult, detectionsOf, listenForDetectJobs, typedGsd, useDetect, visibleDetections } from './detect-store';
 import './detect.css';
 
 /** The cascade's settings, re-applied by the engine without stage 1 (plain names first; the paper's symbols in the help). */
@@ -81,6 +82,18 @@ export function DetectPanel({ image, viewer }: { image: ImageInfo; viewer: RefOb
     return c;
   }, [result, entry.scoreThreshold]);
   const t = result ? { ...result.thresholds, ...(entry.pending ?? {}) } : null;
+  // Ground resolution: the GeoTIFF's unless one is typed for this image.
+  const geoGsd = image.geo && !image.geo.problem ? image.geo.gsd : null;
+  const gsd = typedGsd(entry);
+  const gsdModel = models.find((m) => m.id === entry.modelId && m.gsd) ?? models.find((m) => m.gsd);
+  const modelRange = gsdModel?.gsd ? formatGsdRange(gsdModel.gsd) : null;
+  const gsdNote = gsd === null
+    ? 'Type metres per pixel, from 0.001 to 1000 (e.g. 0.3 for 30 cm).'
+    : gsd !== undefined
+      ? geoGsd ? `Replaces the GeoTIFF's ${formatGsd(geoGsd)} for this image.` : `${formatGsd(gsd)}, remembered for this image.`
+      : geoGsd
+        ? `From the GeoTIFF (${formatGsd(geoGsd)}).`
+        : `Unknown: the image is read as it is${modelRange ? `; type it if it is not ${modelRange}` : ''}.`;
 
   const exportChoice = ({ format, label, what }: (typeof EXPORTS)[number]): ExportChoice => ({
     key: format,
@@ -125,6 +138,28 @@ export function DetectPanel({ image, viewer }: { image: ImageInfo; viewer: RefOb
             ))}
           </select>
         </div>
+        <NumberField
+          label="Ground res."
+          help="Metres on the ground per pixel (GSD). Read from a GeoTIFF; type it for other images, or to correct it. An image outside the model's trained range is resampled to the model's resolution (boxes stay in the image's pixels)."
+          value={entry.gsdText ?? (geoGsd ? String(+geoGsd.toPrecision(4)) : '')}
+          unit="m/px"
+          placeholder="unknown"
+          invalid={gsd === null}
+          onChange={(text) => configure(image.id, { gsdText: text })}
+          testId="detect-gsd"
+          disabled={running}
+        />
+        <p className="muted small detect-gsd-note" data-testid="detect-gsd-note">
+          {gsdNote}
+          {entry.gsdText !== null && geoGsd !== null && (
+            <>
+              {' '}
+              <button type="button" className="link" onClick={() => configure(image.id, { gsdText: null })} data-testid="detect-gsd-reset">
+                Use the GeoTIFF's
+              </button>
+            </>
+          )}
+        </p>
         <p className="muted small detect-mode-note">
           {entry.mode === 'cascade'
             ? 'Looks at the whole image at ¼ resolution, then reads at full resolution only where objects or groups of them are.'
@@ -134,7 +169,7 @@ export function DetectPanel({ image, viewer }: { image: ImageInfo; viewer: RefOb
 
       <PanelHead
         action={
-          <button type="button" className="button primary" onClick={() => void run(image.id)} disabled={running || image.pyramid.state === 'failed'} data-testid="detect-run">
+          <button type="button" className="button primary" onClick={() => void run(image.id)} disabled={running || image.pyramid.state === 'failed' || gsd === null} data-testid="detect-run">
             {result ? 'Detect again' : 'Detect objects'}
           </button>
         }
@@ -168,6 +203,7 @@ export function DetectPanel({ image, viewer }: { image: ImageInfo; viewer: RefOb
               ? `${result.stats.tiles} tiles · ${result.crops.length} crops · ${(result.stats.areaFullRes * 100).toFixed(1)}% read at full res · ${formatSeconds(result.stats.totalMs / 1000)}`
               : `${result.stats.tiles} windows · ${formatSeconds(result.stats.totalMs / 1000)}`}
           </p>
+          <GsdReport result={result} />
           <PanelSection title="Filters">
             <div className="detect-sliders">
               <SliderField label="Score" help="Detections scoring below this are hidden (and not exported). Instant: nothing runs again." min={result.floor} max={0.99} step={0.01} value={entry.scoreThreshold} onChange={(v) => setScore(image.id, v)} testId="detect-score" />
@@ -219,6 +255,26 @@ export function DetectPanel({ image, viewer }: { image: ImageInfo; viewer: RefOb
         </PanelNote>
       )}
     </ToolPanel>
+  );
+}
+
+/** How the run matched the image's ground resolution to the model's, and its warnings (typed, never silent). */
+function GsdReport({ result }: { result: DetectResult }) {
+  const g = result.gsd;
+  return (
+    <>
+      {g.scale !== 1 && g.image !== null && g.readAt !== null && (
+        <p className="muted small" data-testid="detect-gsd-applied">
+          Read at {formatGsd(g.readAt)}: the image's {formatGsd(g.image)} {g.scale > 1 ? 'enlarged' : 'reduced'} ×{g.scale.toFixed(2)} to the model's resolution.
+        </p>
+      )}
+      {/* An unknown GSD is said beside the field already. */}
+      {result.warnings.filter((w) => w.code !== 'GSD_UNKNOWN').map((w) => (
+        <PanelNote key={w.code} kind="warn" testId="detect-warning">
+          <p data-code={w.code}>{w.message}</p>
+        </PanelNote>
+      ))}
+    </>
   );
 }
 

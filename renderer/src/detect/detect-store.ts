@@ -2,10 +2,11 @@
  * The Detect tool's state: per image the latest result, the running job,
  * the run settings (mode, model), the score threshold (filtered here, at
  * once) and cascade overrides (γ, τ_low, τ_high: re-applied by the engine
- * without running stage 1 again), plus which detection is selected.
+ * without running stage 1 again), the ground resolution typed for the image
+ * (overriding its GeoTIFF's), plus which detection is selected.
  */
 import { create } from 'zustand';
-import type { DetectExportFormat, DetectMode, DetectResult, DetectThresholds, Detection } from '../../../electron/common/detect-contract';
+import { GsdInput, type DetectExportFormat, type DetectMode, type DetectResult, type DetectThresholds, type Detection } from '../../../electron/common/detect-contract';
 import { api } from '../api/client';
 import { useApp } from '../state/store';
 
@@ -21,12 +22,14 @@ export interface ImageDetections {
   refiltering: boolean;
   showCrops: boolean;
   hiddenClasses: number[];
+  /** Ground resolution typed for this image (metres per pixel, as typed), or null: the GeoTIFF's, if any. */
+  gsdText: string | null;
 }
 
 interface DetectState {
   byImage: Record<string, ImageDetections>;
   selected: number | null;
-  configure(imageId: string, patch: Partial<Pick<ImageDetections, 'mode' | 'modelId' | 'showCrops' | 'hiddenClasses'>>): void;
+  configure(imageId: string, patch: Partial<Pick<ImageDetections, 'mode' | 'modelId' | 'showCrops' | 'hiddenClasses' | 'gsdText'>>): void;
   run(imageId: string): Promise<void>;
   load(imageId: string): Promise<void>;
   setScore(imageId: string, score: number): void;
@@ -37,8 +40,16 @@ interface DetectState {
 }
 
 export const EMPTY_DETECTIONS: ImageDetections = {
-  result: null, jobId: null, mode: 'cascade', modelId: null, scoreThreshold: 0.3, pending: null, refiltering: false, showCrops: false, hiddenClasses: [],
+  result: null, jobId: null, mode: 'cascade', modelId: null, scoreThreshold: 0.3, pending: null, refiltering: false, showCrops: false, hiddenClasses: [], gsdText: null,
 };
+
+/** The typed ground resolution as metres per pixel; undefined when none is typed, null when it does not parse (or is out of range). */
+export function typedGsd(entry: Pick<ImageDetections, 'gsdText'>): number | null | undefined {
+  const text = entry.gsdText?.trim().replace(',', '.');
+  if (!text) return undefined;
+  const parsed = GsdInput.safeParse(Number(text));
+  return parsed.success ? parsed.data : null;
+}
 
 const timers = new Map<string, ReturnType<typeof setTimeout>>();
 
@@ -53,7 +64,9 @@ export const useDetect = create<DetectState>((set, get) => ({
   async run(imageId) {
     const entry = detectionsOf(get(), imageId);
     try {
-      const job = await api.detect({ imageId, mode: entry.mode, ...(entry.modelId ? { modelId: entry.modelId } : {}) });
+      const gsd = typedGsd(entry);
+      if (gsd === null) return;
+      const job = await api.detect({ imageId, mode: entry.mode, ...(entry.modelId ? { modelId: entry.modelId } : {}), ...(gsd !== undefined ? { gsd } : {}) });
       useApp.setState((s) => ({ jobs: { ...s.jobs, [job.id]: job } }));
       patch(imageId, { jobId: job.id, pending: null });
       set({ selected: null });

@@ -70,6 +70,24 @@ describe('model registry', () => {
     expect(() => registry.get('broken')).toThrow(/invalid/);
   });
 
+  it('reads a detection model\'s ground resolution (metres per pixel), optional, and refuses one that is not a range', async () => {
+    await writeModel(builtin, 'aerial', (m) => {
+      m.gsd = { min: 0.1, max: 0.16, native: 0.125 };
+    });
+    await writeModel(builtin, 'byo');
+    await writeModel(builtin, 'upside-down', (m) => {
+      m.gsd = { min: 0.3, max: 0.1, native: 0.2 };
+    });
+    await writeModel(builtin, 'centimetres', (m) => {
+      m.gsd = { min: 10, max: 16, native: '12.5 cm' };
+    });
+    const byId = Object.fromEntries((await registry.scan()).map((m) => [m.id, m]));
+    expect(byId.aerial).toMatchObject({ valid: true, gsd: { min: 0.1, max: 0.16, native: 0.125 } });
+    expect(byId.byo).toMatchObject({ valid: true, gsd: null });
+    expect(byId['upside-down']).toMatchObject({ valid: false, error: { code: 'MODEL_INVALID', detail: expect.stringMatching(/min <= native <= max/) } });
+    expect(byId.centimetres).toMatchObject({ valid: false, error: { code: 'MODEL_INVALID', detail: expect.stringMatching(/gsd/) } });
+  });
+
   it('refuses a model file whose bytes no longer match the manifest hash', async () => {
     const dir = await writeModel(builtin, 'tampered');
     const file = path.join(dir, 'model.onnx');

@@ -17,7 +17,8 @@ import { refineCascade, runCascade, type CascadeModels, type CascadeState, type 
 import { DetectorRunner } from './detector';
 import { writeDetectionExport } from './export-detections';
 import { detectorConfig, isOdgi, isPlainDetector, manifestThresholds, noModelError, pickDefaultOdgi, stage1Config } from './models';
-import { pyramidSource, type PatchSource } from './patches';
+import { planGsd, scaledSource, toImagePixels, type GsdPlan } from './ground-resolution';
+import { pyramidSource } from './patches';
 import { mergeTiled, runTiled, type TiledState } from './tiled-baseline';
 
 type DetectInput = ApiInput<'detect'>;
@@ -27,6 +28,8 @@ interface Resolved {
   stage1: LoadedModel | null;
   detector: LoadedModel;
   thresholds: DetectThresholds;
+  /** The scale the image is read at, and why. */
+  gsd: GsdPlan;
 }
 
 type Entry =
@@ -48,7 +51,7 @@ export class DetectService {
   ) {}
 
   /** Which models a run would use, with the effective thresholds (manifest defaults, then overrides). */
-  resolve(input: Pick<DetectInput, 'mode' | 'modelId' | 'stage1ModelId' | 'thresholds'>): Resolved {
+  resolve(input: Pick<DetectInput, 'mode' | 'modelId' | 'stage1ModelId' | 'thresholds' | 'gsd'>, image: { gsd: number | null } | null = null): Resolved {
     const mode = input.mode ?? 'cascade';
     const loaded = () => this.models.list().filter((m) => m.valid && m.task === 'detection').map((m) => this.models.get(m.id));
     let stage1: LoadedModel | null = null;
@@ -75,13 +78,17 @@ export class DetectService {
       stage1 = mode === 'cascade' ? best : null;
     }
     const thresholds = { ...manifestThresholds(stage1 ?? detector), ...(input.thresholds ?? {}) };
-    return { mode, stage1, detector, thresholds };
+    // One scale per run: the cascade reads at its stage-1 model's GSD (stage 2 refines those crops).
+    const gsdModel = (stage1 ?? detector).manifest.gsd ? (stage1 ?? detector) : detector;
+    const imageGsd = input.gsd !== undefined ? { gsd: input.gsd, source: 'user' as const } : image?.gsd ? { gsd: image.gsd, source: 'geotiff' as const } : null;
+    const gsd = planGsd(imageGsd, gsdModel.manifest.gsd ?? null, gsdModel.manifest.id);
+    return { mode, stage1, detector, thresholds, gsd };
   }
 
   /** Starts a detection job; `done` resolves with the result (also kept for getDetections). */
   start(input: DetectInput): { job: JobInfo; done: Promise<DetectResult> } {
     const image = this.images.get(input.imageId);
-    const resolved = this.resolve(input);
+    const resolved = this.resolve(input, { gsd: image.geo && !image.geo.problem ? image.geo.gsd : null });
     // Fail before queueing when a model cannot be used at all.
     const detCfg = detectorConfig(resolved.detector);
     const s1Cfg = resolved.stage1 ? stage1Config(resolved.stage1) : null;
@@ -96,17 +103,17 @@ export class DetectService {
         const reader = await this.images.whenReady(image.id);
         ctx.throwIfCancelled();
         ctx.progress(0, 'Loading the models');
-        const source = pyramidSource(reader);
+        const source = scaledSource(pyramidSource(reader), resolved.gsd.scale);
         const runner = new DetectorRunner(detCfg, await this.models.session(resolved.detector.manifest.id, detCfg.graph));
         ctx.throwIfCancelled();
         let entry: Entry;
         if (resolved.mode === 'cascade' && s1Cfg && resolved.stage1) {
           const models: CascadeModels = { stage1: s1Cfg, stage1Session: await this.models.session(resolved.stage1.manifest.id, 'stage1'), detector: runner };
           const { state, output } = await runCascade(source, models, resolved.thresholds, ctx);
-          entry = { mode: 'cascade', state, models, resolved, output, result: this.toResult(image.id, source, resolved, output) };
+          entry = { mode: 'cascade', state, models, resolved, output, result: this.toResult(image.id, reader, resolved, output) };
         } else {
           const { state, output } = await runTiled(source, runner, resolved.thresholds, ctx);
-          entry = { mode: 'tiled', state, runner, resolved, output, result: this.toResult(image.id, source, resolved, output) };
+          entry = { mode: 'tiled', state, runner, resolved, output, result: this.toResult(image.id, reader, resolved, output) };
         }
         ctx.throwIfCancelled();
         this.entries.set(image.id, entry);
@@ -136,7 +143,7 @@ export class DetectService {
       lane: 'inference',
       run: async (ctx) => {
         const reader = await this.images.whenReady(image.id);
-        const source = pyramidSource(reader);
+        const source = scaledSource(pyramidSource(reader), entry.resolved.gsd.scale);
         const resolved = { ...entry.resolved, thresholds };
         const current = this.entries.get(image.id);
         if (current !== entry) throw new IriscopeError({ code: 'CANCELLED', message: 'A newer detection replaced this one.' });
@@ -151,7 +158,7 @@ export class DetectService {
           output = mergeTiled(entry.state, entry.runner, thresholds);
         }
         ctx.throwIfCancelled();
-        const updated = { ...entry, resolved, output, result: this.toResult(image.id, source, resolved, output) } as Entry;
+        const updated = { ...entry, resolved, output, result: this.toResult(image.id, reader, resolved, output) } as Entry;
         this.entries.set(image.id, updated);
         return updated.result;
       },
@@ -199,40 +206,50 @@ export class DetectService {
   /** Detections at or above `threshold`, from the whole output (below the result's floor too). */
   private detectionsAt(entry: Entry, threshold: number): Detection[] {
     if (threshold >= entry.result.floor) return entry.result.detections.filter((d) => d.score >= threshold);
-    return this.detections(entry.output, entry.result.width, entry.result.height, threshold);
+    return this.detections(entry.output, entry.result.width, entry.result.height, threshold, entry.resolved.gsd.scale);
   }
 
-  private detections(output: PipelineOutput, width: number, height: number, floor: number): Detection[] {
+  /** Detections at or above `floor` in the image's pixels (the pipeline's boxes divided by the read scale), clipped to it. */
+  private detections(output: PipelineOutput, width: number, height: number, floor: number, scale: number): Detection[] {
     const out: Detection[] = [];
     for (const d of output.detections) {
       if (d.score < floor) continue;
-      const x0 = Math.max(0, Math.min(width, d.box[0]));
-      const y0 = Math.max(0, Math.min(height, d.box[1]));
-      const x1 = Math.max(0, Math.min(width, d.box[2]));
-      const y1 = Math.max(0, Math.min(height, d.box[3]));
+      const b = toImagePixels(d.box, scale);
+      const x0 = Math.max(0, Math.min(width, b[0]));
+      const y0 = Math.max(0, Math.min(height, b[1]));
+      const x1 = Math.max(0, Math.min(width, b[2]));
+      const y1 = Math.max(0, Math.min(height, b[3]));
       if (x1 - x0 <= 0 || y1 - y0 <= 0) continue;
       out.push({ id: out.length + 1, box: [r2(x0), r2(y0), r2(x1 - x0), r2(y1 - y0)], score: r4(d.score), class: d.cls, label: output.labels[d.cls] ?? `class ${d.cls}`, stage: d.stage, crop: d.crop });
     }
     return out;
   }
 
-  private toResult(imageId: string, source: PatchSource, resolved: Resolved, output: PipelineOutput): DetectResult {
+  private toResult(imageId: string, image: { width: number; height: number }, resolved: Resolved, output: PipelineOutput): DetectResult {
     const t = resolved.thresholds;
+    const { warnings, ...gsd } = resolved.gsd;
+    const scale = gsd.scale;
     const floor = Math.min(t.scoreThreshold, DETECT_CANDIDATE_FLOOR);
     const ids = [resolved.stage1?.manifest.id, resolved.detector.manifest.id].filter(Boolean);
     const providers = [...new Set(this.sessionReports().filter((r) => ids.includes(r.model)).map((r) => `${r.model}/${r.graph}: ${r.provider}`))];
     return {
       imageId,
-      width: source.width,
-      height: source.height,
+      width: image.width,
+      height: image.height,
       mode: resolved.mode,
       models: { stage1: resolved.stage1?.manifest.id ?? null, detector: resolved.detector.manifest.id },
       labels: output.labels,
       thresholds: t,
       floor,
-      detections: this.detections(output, source.width, source.height, floor),
-      crops: output.crops.map((c) => ({ box: [r2(c.box[0]), r2(c.box[1]), r2(c.box[2] - c.box[0]), r2(c.box[3] - c.box[1])], score: r4(c.score), tile: c.tile, group: c.group })),
-      stats: { ...output.stats, providers },
+      detections: this.detections(output, image.width, image.height, floor, scale),
+      crops: output.crops.map((c) => {
+        const b = toImagePixels(c.box, scale);
+        return { box: [r2(b[0]), r2(b[1]), r2(b[2] - b[0]), r2(b[3] - b[1])], score: r4(c.score), tile: c.tile, group: c.group };
+      }),
+      // Stage-1 tiles and windows in the image's pixels.
+      stats: { ...output.stats, tileSize: Math.round(output.stats.tileSize / scale), providers },
+      gsd,
+      warnings,
       createdAt: Date.now(),
     };
   }

@@ -96,3 +96,41 @@ export function Segmented<T extends string>({ label, value, options, onChange, t
     </div>
   );
 }
+
+/**
+ * A labelled number typed as text (kept as typed, so "0." can be edited),
+ * with its unit after it; `invalid` marks text that does not parse.
+ */
+export function NumberField({ label, help, value, unit, placeholder, invalid, onChange, testId, disabled, title }: {
+  label: ReactNode;
+  help?: string;
+  value: string;
+  unit?: string;
+  placeholder?: string;
+  invalid?: boolean;
+  onChange(text: string): void;
+  testId?: string;
+  disabled?: boolean;
+  title?: string;
+}) {
+  const id = useId();
+  return (
+    <div className="field measure-field">
+      <FieldLabel label={label} help={help} htmlFor={id} />
+      <input
+        id={id}
+        className={`mono${invalid ? ' invalid' : ''}`}
+        value={value}
+        placeholder={placeholder}
+        inputMode="decimal"
+        spellCheck={false}
+        aria-invalid={invalid || undefined}
+        onChange={(e) => onChange(e.target.value)}
+        data-testid={testId}
+        disabled={disabled}
+        title={title}
+      />
+      <span className="field-value muted">{unit}</span>
+    </div>
+  );
+}
