@@ -79,7 +79,7 @@ export function turnBox(b: Box, turn: Turn, S = T): Box {
 }
 
 /** The tile's pixels turned, raw RGB (alpha removed: JPEG tiles have none, but never trust that). */
-async function turnedPixels(file: string, turn: Turn): Promise<Buffer> {
+export async function turnedPixels(file: string, turn: Turn): Promise<Buffer> {
   // Two pipelines, so the order (rotate, then flop) is explicit, not sharp's internal one.
   const rotated = await sharp(path.join(AERIAL_TILES, file)).rotate(turn.rotate).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   if (!turn.flop) return rotated.data;
