@@ -18,9 +18,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 
-export const AERIAL_TILES = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'test', 'fixtures', 'aerial');
+export const AERIAL_TILES = fileURLToPath(new URL('../../test/fixtures/aerial', import.meta.url));
 const T = 1024;
 /** Bumped whenever the layout rule changes (a scene's bytes then change too). */
 export const SCENE_GENERATOR = 'scripts/bench/aerial-scene.ts v1';
