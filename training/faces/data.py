@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 DEFAULT_CACHE = os.path.join(ROOT, "training", "data", "cache", "faces")
 
-FAIRFACE_GROUPS = ["0-2", "3-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "more than 70"]
+FAIRFACE_GROUPS = ["0-2", "3-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70+"]
 GROUP_EDGES = [3, 10, 20, 30, 40, 50, 60, 70]  # lower bound of groups 1..8
 
 
@@ -32,13 +32,10 @@ def age_group(age):
 
 def load_records(cache=DEFAULT_CACHE):
     recs = [json.loads(line) for line in open(os.path.join(cache, "records.jsonl")) if line.strip()]
-    seen, out = set(), []
-    for r in recs:  # a resumed run may repeat a key
-        if r["key"] in seen:
-            continue
-        seen.add(r["key"])
-        out.append(r)
-    return out
+    last = {}
+    for r in recs:  # a redone set (prepare.ts --redo) supersedes its earlier records
+        last[r["key"]] = r
+    return list(last.values())
 
 
 def load_teacher(cache=DEFAULT_CACHE):

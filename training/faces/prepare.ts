@@ -6,7 +6,7 @@
  * returns them, so "today's heads" in the evaluation are exactly the app.
  *
  *   npx tsx training/faces/prepare.ts [--data ../shared/data/faces] [--corpus training/data/cache/corpus]
- *                                     [--out training/data/cache/faces] [--limit N]
+ *                                     [--out training/data/cache/faces] [--limit N] [--only SET] [--redo SET]
  *
  * Writes into --out (git-ignored): crops/<key>.png (128 px, the attribute
  * crop), crops/<key>.t224.png (224 px, same centre and roll, side 1.25 × box:
@@ -50,6 +50,8 @@ const CORPUS = path.resolve(arg('corpus', path.join(root, 'training', 'data', 'c
 const OUT = path.resolve(arg('out', path.join(root, 'training', 'data', 'cache', 'faces')));
 const LIMIT = Number(arg('limit', '0')) || Infinity;
 const ONLY = arg('only', '');
+/** A set to crop again (its new records supersede the old ones: readers keep the last record per key). */
+const REDO = arg('redo', '');
 
 /** Corpus ids with people in them (musicians, portraits, crowds, account pictures): never negatives. */
 const PEOPLE = /music|people|person|portrait|(^|-)(wo)?man|girl|boy|child|kid|famil|crowd|player|dancer|astronaut|face|chef|doctor|farmer|worker|baby|lady|gentle|firefight|police|teacher|sport|athlet|skier|surf|clown|king|queen|soldier|pilot|nurse|baker|tailor|painter|gnome-control-center|scratch-(indoors|sports)|rushmore|statueofliberty|christtheredeemer|lincolnmemorial|friends|life-by|mural|graffiti|movies|baseball|volleyball|playground|boardwalk/i;
@@ -134,7 +136,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   for (const s of sources) {
     if (ONLY && s.set !== ONLY) continue;
-    if (done.has(s.file) || n >= LIMIT) continue;
+    if ((done.has(s.file) && s.set !== REDO) || n >= LIMIT) continue;
     n++;
     const file = path.join(DATA, s.file);
     const image = await engine.openImage({ path: file });
@@ -142,7 +144,11 @@ async function main(): Promise<void> {
     const minFace = Math.max(20, Math.round(Math.min(reader.width, reader.height) / 6));
     const result = await engine.faces.start({ imageId: image.id, minFace }).done;
     const key = s.file.replace(/\.[a-z]+$/i, '').replace(/[^A-Za-z0-9_-]+/g, '__');
-    const best = [...result.faces].sort((a, b) => b.score - a.score)[0];
+    // The photo's subject: of the faces at the threshold (else all candidates), the one nearest the centre
+    // (FairFace crops centre their subject; neighbours at the edges are other people).
+    const pool = result.faces.some((f) => f.score >= result.threshold) ? result.faces.filter((f) => f.score >= result.threshold) : result.faces;
+    const off = (f: Face) => Math.hypot(f.box[0] + f.box[2] / 2 - reader.width / 2, f.box[1] + f.box[3] / 2 - reader.height / 2);
+    const best = [...pool].sort((a, b) => off(a) - off(b))[0];
     const split = s.set === 'fairface-dev' ? 'eval' : s.set === 'pixabay' ? 'train' : personSplit(`${s.set}:${s.labels.person ?? key}`);
     const record: CropRecord = {
       key, set: s.set, split, source: s.file, sourceSha256: sha256(file), kind: 'face', width: reader.width, height: reader.height,

@@ -47,7 +47,10 @@ async function main(): Promise<void> {
     console.log(`[teacher] converted faceres-deep → ${ONNX} (${r.bytes.byteLength} bytes)`);
   }
   const session = await ort.InferenceSession.create(ONNX, { intraOpNumThreads: 2 });
-  const records = readFileSync(path.join(OUT, 'records.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.kind === 'face' && r.detection);
+  // The last record per key wins (prepare.ts --redo appends a set again).
+  const byKey = new Map<string, { key: string; kind: string; detection: unknown }>();
+  for (const l of readFileSync(path.join(OUT, 'records.jsonl'), 'utf8').split('\n')) if (l) byKey.set(JSON.parse(l).key, JSON.parse(l));
+  const records = [...byKey.values()].filter((r) => r.kind === 'face' && r.detection);
   const lines: string[] = [];
   for (const framing of ['t224', 'w224']) {
     const emb = new Float32Array(records.length * 1024);

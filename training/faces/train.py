@@ -69,9 +69,12 @@ def build(cache):
                     "age_w": 1.0 if r.get("age") is not None else (0.5 if tr else 0.0),
                     "smile": {"smiling": 1.0, "neutral": 0.0}.get(r.get("expression"), -1.0) if r["set"] == "london" else -1.0,
                     "emb": tr["emb"] / (np.linalg.norm(tr["emb"]) + 1e-8) if tr else None,
+                    "t_male": tr["pMale"] if tr else -1.0,
+                    "t_age": np.asarray(tr["ageDist"], np.float32) if tr else None,
                     "val": r["set"] == "pixabay" and val_key(r["key"])}
         else:
-            item = {"key": r["key"], "set": r["set"], "face": 0.0, "gender": -1.0, "age": -1.0, "age_w": 0.0, "smile": -1.0, "emb": None, "val": False}
+            item = {"key": r["key"], "set": r["set"], "face": 0.0, "gender": -1.0, "age": -1.0, "age_w": 0.0, "smile": -1.0, "emb": None,
+                    "t_male": -1.0, "t_age": None, "val": False}
         items.append(item)
     return items, framing, framing_report, records
 
@@ -82,15 +85,42 @@ def batch_tensors(items, imgs, rng, train):
     return x
 
 
-def losses(out, meta):
+TEACHER_MALE_AT = 0.6  # faceres-deep's upstream decision point: its p = 0.6 is our 0.5
+AGE_BINS = torch.arange(100, dtype=torch.float32) + 1.0  # faceres-deep bin i = age i + 1 (as hseAge)
+
+
+def soft_terms(out, meta):
+    """Teacher soft targets: gender BCE to its re-centred probability, age cross-entropy of its 100-bin
+    distribution under our Gaussian (so the spread learns the teacher's uncertainty too)."""
+    m = meta["t_male"] >= 0
+    p = meta["t_male"].clamp(1e-4, 1 - 1e-4)
+    shift = float(np.log(TEACHER_MALE_AT / (1 - TEACHER_MALE_AT)))
+    target = torch.sigmoid(torch.log(p / (1 - p)) - shift)
+    g = F.binary_cross_entropy_with_logits(out["gender"], target, reduction="none")
+    ls = out["age_logsigma"].clamp(-1.0, 4.0)
+    z = (AGE_BINS[None] - out["age_mu"][:, None]) / ls.exp()[:, None]
+    a = (meta["t_age_dist"] * (0.5 * z ** 2)).sum(1) / meta["t_age_dist"].sum(1).clamp(min=1e-6) + ls
+    return m, g, a
+
+
+def losses(out, meta, teacher_soft=0.0):
     face = meta["face"]
     L = {"face": F.binary_cross_entropy_with_logits(out["face"], face)}
-    m = meta["gender"] >= 0
-    L["gender"] = F.binary_cross_entropy_with_logits(out["gender"][m], meta["gender"][m]) if m.any() else out["gender"].sum() * 0
+    m = (meta["gender"] >= 0).float()
+    g_real = F.binary_cross_entropy_with_logits(out["gender"], meta["gender"].clamp(min=0), reduction="none")
     w = meta["age_w"]
     ls = out["age_logsigma"].clamp(-1.0, 4.0)
     nll = 0.5 * ((meta["age"] - out["age_mu"]) / ls.exp()) ** 2 + ls
-    L["age"] = (nll * w).sum() / w.sum().clamp(min=1e-6) if (w > 0).any() else out["age_mu"].sum() * 0
+    if teacher_soft > 0:
+        # Real labels weigh 1, the teacher's soft targets `teacher_soft`; real ages only (no point pseudo-ages).
+        tm, g_soft, a_soft = soft_terms(out, meta)
+        tw = tm.float() * teacher_soft
+        L["gender"] = ((g_real * m).sum() + (g_soft * tw).sum()) / (m.sum() + tw.sum()).clamp(min=1e-6)
+        real = (meta["real_age"]).float()
+        L["age"] = ((nll * real).sum() + (a_soft * tw).sum()) / (real.sum() + tw.sum()).clamp(min=1e-6)
+    else:
+        L["gender"] = (g_real * m).sum() / m.sum().clamp(min=1e-6)
+        L["age"] = (nll * w).sum() / w.sum().clamp(min=1e-6)
     m = meta["smile"] >= 0
     L["smile"] = F.binary_cross_entropy_with_logits(out["smile"][m], meta["smile"][m]) if m.any() else out["smile"].sum() * 0
     m = meta["has_emb"]
@@ -109,6 +139,7 @@ def main(argv=None):
     ap.add_argument("--lambda-budget", type=float, default=1.0)
     ap.add_argument("--soft-epochs", type=float, default=0.3, help="fraction of epochs with soft gates before hard (STE) gates")
     ap.add_argument("--neg-ratio", type=float, default=1.0, help="non-face crops per face crop in an epoch")
+    ap.add_argument("--teacher-soft", type=float, default=0.0, help="weight of the teacher's soft gender/age targets inside those tasks (0: real labels + point pseudo-ages for Pixabay)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=5)
     args = ap.parse_args(argv)
@@ -136,6 +167,9 @@ def main(argv=None):
             "smile": torch.tensor([it["smile"] for it in its]),
             "emb": torch.from_numpy(emb).float(),
             "has_emb": torch.tensor([it["emb"] is not None for it in its]),
+            "t_male": torch.tensor([it["t_male"] for it in its], dtype=torch.float32),
+            "t_age_dist": torch.from_numpy(np.stack([it["t_age"] if it["t_age"] is not None else np.zeros(100, np.float32) for it in its])),
+            "real_age": torch.tensor([it["age_w"] == 1.0 for it in its]),
         }
 
     torch.manual_seed(args.seed)
@@ -172,7 +206,7 @@ def main(argv=None):
             idx = order[b : b + args.batch]
             x = batch_tensors(idx, imgs, rng, True)
             out = model(x)
-            L = losses(out, meta(idx))
+            L = losses(out, meta(idx), args.teacher_soft)
             task = sum(L.values()) / len(L)
             budget = model.budget_loss(args.tau)
             loss = task + args.lambda_budget * budget
