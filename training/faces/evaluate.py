@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import DEFAULT_CACHE, FAIRFACE_GROUPS, age_group, check_disjoint, crop, load_records, load_teacher  # noqa: E402
+from data import DEFAULT_CACHE, FAIRFACE_GROUPS, ROOT, age_group, check_disjoint, crop, load_records, load_teacher  # noqa: E402
 from model import InterroGateFaces  # noqa: E402
 from train import choose_framing  # noqa: E402
 
@@ -59,6 +59,26 @@ def run_ours(model, cache, keys, batch=128):
 
 def group_of(r):
     return FAIRFACE_GROUPS.index(r["ageGroup"]) if r.get("ageGroup") else age_group(r["age"])
+
+
+def fixture_recall(fixtures, cands, faceness):
+    """Faces of test/fixtures/faces found at the default threshold (a detection's centre inside the face's box;
+    'difficult' faces not counted), and detections matching no face; with `faceness`, a detection must also pass it."""
+    if not cands:
+        return None
+    found, total, false = 0, 0, 0
+    for name, fx in fixtures.items():
+        dets = [r for r in cands if r.get("fixture") == name and r["detection"]["score"] >= THRESHOLD
+                and (faceness is None or faceness[r["key"]]["face"] >= FACENESS)]
+        centres = [(r["detection"]["box"][0] + r["detection"]["box"][2] / 2, r["detection"]["box"][1] + r["detection"]["box"][3] / 2) for r in dets]
+        inside = lambda c, b: b[0] <= c[0] <= b[0] + b[2] and b[1] <= c[1] <= b[1] + b[3]  # noqa: E731
+        for f in fx["faces"]:
+            hit = any(inside(c, f["box"]) for c in centres)
+            if not f.get("difficult"):
+                total += 1
+                found += hit
+        false += sum(not any(inside(c, f["box"]) for f in fx["faces"]) for c in centres)
+    return {"found": found, "total": total, "false": false}
 
 
 def metrics(preds, faces, male_at):
@@ -108,6 +128,9 @@ def main(argv=None):
             neg_photos.setdefault(r["source"], []).append(r)
     cands = [r for rs in neg_photos.values() for r in rs if r["kind"] == "candidate" and r.get("detection")]
 
+    fixtures = json.load(open(os.path.join(ROOT, "test", "fixtures", "faces", "faces.json")))["fixtures"]
+    fixture_cands = [r for r in records if r["set"] == "fixtures" and r.get("detection")]
+
     # ---- predictions
     models = {}
     models["shipped heads (face-attributes)"] = ({r["key"]: {"male": r["shipped"]["male"], "age": r["shipped"]["age"],
@@ -119,7 +142,7 @@ def main(argv=None):
     for spec in args.model:
         name, path = spec.split("=", 1)
         model = load_ours(path)
-        keys = [r["key"] for r in ff_faces + lc_faces + cands]
+        keys = [r["key"] for r in ff_faces + lc_faces + cands + fixture_cands]
         p = run_ours(model, args.cache, keys)
         models[f"ours: {name}"] = (p, 0.5, model)
 
@@ -139,6 +162,7 @@ def main(argv=None):
             counts.append(c)
         res["false_faces_per_photo"] = float(np.mean(counts)) if counts else None
         res["photos_with_false_faces"] = int(sum(c > 0 for c in counts))
+        res["fixtures"] = fixture_recall(fixtures, fixture_cands, p if model is not None else None)
         if model is not None:
             res["faces_kept"] = float(np.mean([p[r["key"]]["face"] >= FACENESS for r in ff_faces + lc_faces if r["detection"]["score"] >= THRESHOLD]))
         results[name] = res
@@ -170,13 +194,14 @@ def render(results, det, disjoint, framing, framing_report):
              f"Non-face photos: {det['nonface_photos']} (corpus val/test, no people), {det['nonface_candidates_at_threshold']} detector candidates at >= {THRESHOLD}.")
     L.append(f"Teacher framing: {framing} (gender on training faces: {framing_report}). {disjoint}.")
     L.append("")
-    L.append("| model | FF gender | FF age exact | FF age ±1 | held-out gender | held-out age MAE (y) | held-out age exact | held-out age ±1 | smile (London held-out) | false faces / non-face photo | photos with a false face | faces kept by faceness |")
-    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    L.append("| model | FF gender | FF age exact | FF age ±1 | held-out gender | held-out age MAE (y) | held-out age exact | held-out age ±1 | smile (London held-out) | false faces / non-face photo | photos with a false face | faces kept by faceness | fixture recall |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, r in results.items():
         f, h = r["fairface"], r["heldout"]
         L.append(f"| {name} | {fmt(f['gender'])} | {fmt(f.get('age_exact'))} | {fmt(f.get('age_pm1'))} | {fmt(h['gender'])} | "
                  f"{fmt(h.get('age_mae'))} | {fmt(h.get('age_exact'))} | {fmt(h.get('age_pm1'))} | {fmt(h.get('smile'))} | "
-                 f"{fmt(r['false_faces_per_photo'])} | {r['photos_with_false_faces']}/{det['nonface_photos']} | {fmt(r.get('faces_kept'))} |")
+                 f"{fmt(r['false_faces_per_photo'])} | {r['photos_with_false_faces']}/{det['nonface_photos']} | {fmt(r.get('faces_kept'))} | "
+                 + (f"{r['fixtures']['found']}/{r['fixtures']['total']}, {r['fixtures']['false']} false |" if r.get("fixtures") else "— |"))
     L.append("")
     L.append("FairFace age group exact, per true group (n):")
     L.append("")

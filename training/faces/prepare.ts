@@ -203,6 +203,28 @@ async function main(): Promise<void> {
     await engine.closeImage({ imageId: image.id });
     if (n % 20 === 0) console.log(`[prepare] ${n} photos (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
+  // ---- the face fixtures (test/fixtures/faces, faces verified by looking): every candidate at the
+  // app's defaults, for fixture recall with and without a faceness filter. Evaluation only.
+  const fixtures = JSON.parse(readFileSync(path.join(root, 'test', 'fixtures', 'faces', 'faces.json'), 'utf8')).fixtures as Record<string, unknown>;
+  for (const name of Object.keys(fixtures)) {
+    const file = path.join(root, 'test', 'fixtures', 'faces', name);
+    if ((ONLY && ONLY !== 'fixtures') || done.has(file) || n >= LIMIT) continue;
+    n++;
+    const image = await engine.openImage({ path: file });
+    const reader = await engine.images.whenReady(image.id);
+    const result = await engine.faces.start({ imageId: image.id }).done;
+    const base = { set: 'fixtures', split: 'eval', source: file, sourceSha256: sha256(file), width: reader.width, height: reader.height, facesFound: result.faces.filter((f) => f.score >= result.threshold).length };
+    const lines: string[] = [];
+    for (const [i, f] of result.faces.entries()) {
+      const key = `fixtures__${name.replace(/\.[a-z]+$/i, '')}__c${i}`;
+      await writeCrop(reader, asDetection(f), 1.8, 128, path.join(OUT, 'crops', `${key}.png`));
+      lines.push(JSON.stringify({ key, kind: 'candidate', ...base, fixture: name, detection: { score: f.score, box: f.box, keypoints: f.keypoints }, shipped: { age: f.age, male: f.gender.label === 'male' ? f.gender.p : 1 - f.gender.p, emotion: f.emotion.all } } satisfies CropRecord & { fixture: string }));
+    }
+    if (!lines.length) lines.push(JSON.stringify({ key: `fixtures__${name}__none`, kind: 'candidate', ...base, fixture: name, detection: null, shipped: null, noCrop: true }));
+    await out.write(lines.join('\n') + '\n');
+    await engine.closeImage({ imageId: image.id });
+  }
+
   await out.close();
   await engine.dispose();
   await fs.rm(tmp, { recursive: true, force: true });

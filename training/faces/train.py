@@ -135,6 +135,7 @@ def main(argv=None):
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--gate-lr", type=float, default=2e-2, help="gates move ~lr per step under Adam: they need to cross 0 within the run")
     ap.add_argument("--tau", type=float, default=0.5, help="budget: expected MACs / ungated MACs")
     ap.add_argument("--lambda-budget", type=float, default=1.0)
     ap.add_argument("--soft-epochs", type=float, default=0.3, help="fraction of epochs with soft gates before hard (STE) gates")
@@ -179,7 +180,7 @@ def main(argv=None):
     others = [p for p in model.parameters() if id(p) not in gate_ids]
     opt = torch.optim.AdamW([{"params": others, "weight_decay": 1e-4}, {"params": gate_params, "weight_decay": 0.0}], lr=args.lr)
     steps_per_epoch = int(np.ceil(len(faces) * (1 + args.neg_ratio) / args.batch))
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch, pct_start=0.1)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[args.lr, args.gate_lr], total_steps=args.epochs * steps_per_epoch, pct_start=0.1)
     start_epoch = 0
     ckpt_path = os.path.join(args.run, "last.pt")
     rng = np.random.default_rng(args.seed)
