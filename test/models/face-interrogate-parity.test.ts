@@ -15,7 +15,8 @@ const TOL = 1e-4;
 
 interface Parity {
   input_shape: number[];
-  input: number[];
+  /** NCHW 8-bit pixels; the float input is u8 / 255, as the app feeds crops. */
+  input_u8_b64: string;
   outputs: Record<string, number[]>;
 }
 
@@ -37,7 +38,10 @@ describe('face-interrogate: ONNX vs PyTorch', () => {
     try {
       expect(session.inputNames).toEqual(graph.inputs.map((i: { name: string }) => i.name));
       expect(session.outputNames).toEqual(graph.outputs.map((o: { name: string }) => o.name));
-      const res = await session.run({ faces: new ort.Tensor('float32', Float32Array.from(parity.input), parity.input_shape) });
+      const u8 = Buffer.from(parity.input_u8_b64, 'base64');
+      const input = Float32Array.from(u8, (v) => v / 255);
+      expect(input.length).toBe(parity.input_shape.reduce((a, b) => a * b, 1));
+      const res = await session.run({ faces: new ort.Tensor('float32', input, parity.input_shape) });
       const n = parity.input_shape[0];
       for (const name of session.outputNames) {
         const got = res[name];
@@ -49,7 +53,7 @@ describe('face-interrogate: ONNX vs PyTorch', () => {
         for (let i = 0; i < data.length; i++) maxErr = Math.max(maxErr, Math.abs(data[i] - want[i]) / Math.max(1, Math.abs(want[i])));
         expect(maxErr, `${name} max abs error`).toBeLessThanOrEqual(TOL);
       }
-      // The four inputs differ, so a graph that ignored its input would not pass either.
+      // The inputs differ, so a graph that ignored its input would not pass either.
       const face = Array.from(res.faceness.data as Float32Array);
       expect(new Set(face.map((v) => v.toFixed(6))).size).toBeGreaterThan(1);
     } finally {

@@ -61,7 +61,7 @@ def group_of(r):
     return FAIRFACE_GROUPS.index(r["ageGroup"]) if r.get("ageGroup") else age_group(r["age"])
 
 
-def fixture_recall(fixtures, cands, faceness):
+def fixture_recall(fixtures, cands, faceness, at=FACENESS):
     """Faces of test/fixtures/faces found at the default threshold (a detection's centre inside the face's box;
     'difficult' faces not counted), and detections matching no face; with `faceness`, a detection must also pass it."""
     if not cands:
@@ -69,7 +69,7 @@ def fixture_recall(fixtures, cands, faceness):
     found, total, false = 0, 0, 0
     for name, fx in fixtures.items():
         dets = [r for r in cands if r.get("fixture") == name and r["detection"]["score"] >= THRESHOLD
-                and (faceness is None or faceness[r["key"]]["face"] >= FACENESS)]
+                and (faceness is None or faceness[r["key"]]["face"] >= at)]
         centres = [(r["detection"]["box"][0] + r["detection"]["box"][2] / 2, r["detection"]["box"][1] + r["detection"]["box"][3] / 2) for r in dets]
         inside = lambda c, b: b[0] <= c[0] <= b[0] + b[2] and b[1] <= c[1] <= b[1] + b[3]  # noqa: E731
         for f in fx["faces"]:
@@ -165,6 +165,16 @@ def main(argv=None):
         res["fixtures"] = fixture_recall(fixtures, fixture_cands, p if model is not None else None)
         if model is not None:
             res["faces_kept"] = float(np.mean([p[r["key"]]["face"] >= FACENESS for r in ff_faces + lc_faces if r["detection"]["score"] >= THRESHOLD]))
+        if model is not None:
+            # The faceness operating curve (reported, not used to pick the shipped threshold: that is 0.5, fixed before evaluation).
+            curve = []
+            for at in (0.02, 0.05, 0.1, 0.2, 0.3, 0.5):
+                ff_c = [sum(1 for r in rs if r["kind"] == "candidate" and r.get("detection") and r["detection"]["score"] >= THRESHOLD
+                            and p[r["key"]]["face"] >= at) for rs in neg_photos.values()]
+                kept = float(np.mean([p[r["key"]]["face"] >= at for r in ff_faces + lc_faces if r["detection"]["score"] >= THRESHOLD]))
+                curve.append({"at": at, "false_faces_per_photo": float(np.mean(ff_c)), "faces_kept": kept,
+                              "fixtures": fixture_recall(fixtures, fixture_cands, p, at)})
+            res["faceness_curve"] = curve
         results[name] = res
 
     det = {
@@ -190,7 +200,7 @@ def fmt(v, pct=False):
 def render(results, det, disjoint, framing, framing_report):
     L = []
     L.append(f"Crops: the app's detector + alignment. FairFace dev: a face at >= {THRESHOLD} in {det['fairface'][0]}/{det['fairface'][1]} photos; "
-             f"London/Canada held-out: {det['heldout'][0]}/{det['heldout'][1]}; the best detection of each photo is scored. "
+             f"London/Canada held-out: {det['heldout'][0]}/{det['heldout'][1]}; each photo's subject (the face nearest the centre) is scored. "
              f"Non-face photos: {det['nonface_photos']} (corpus val/test, no people), {det['nonface_candidates_at_threshold']} detector candidates at >= {THRESHOLD}.")
     L.append(f"Teacher framing: {framing} (gender on training faces: {framing_report}). {disjoint}.")
     L.append("")
@@ -210,6 +220,16 @@ def render(results, det, disjoint, framing, framing_report):
     for name, r in results.items():
         per = r["fairface"].get("per_group", {})
         L.append(f"| {name} | " + " | ".join(f"{per[g][0]:.2f} ({per[g][1]})" if g in per else "—" for g in FAIRFACE_GROUPS) + " |")
+    for name, r in results.items():
+        if r.get("faceness_curve"):
+            L.append("")
+            L.append(f"Faceness operating curve, {name} (detector at {THRESHOLD} and faceness >= t):")
+            L.append("")
+            L.append("| t | false faces / non-face photo | faces kept (FF + held-out) | fixture recall |")
+            L.append("|---|---|---|---|")
+            for c in r["faceness_curve"]:
+                fx = c["fixtures"]
+                L.append(f"| {c['at']} | {c['false_faces_per_photo']:.3f} | {c['faces_kept']:.3f} | " + (f"{fx['found']}/{fx['total']}, {fx['false']} false |" if fx else "— |"))
     return "\n".join(L) + "\n"
 
 

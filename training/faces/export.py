@@ -14,6 +14,7 @@ outputs, for the ONNX-vs-PyTorch test in test/models/face-interrogate.test.ts)
 and pruning.json (sharing pattern, MACs and parameters before/after).
 """
 import argparse
+import base64
 import hashlib
 import json
 import os
@@ -121,7 +122,6 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--parity-crops", nargs="*", default=[], help="PNG crops (128 px) for parity.json; random crops if none")
     args = ap.parse_args(argv)
     ck = torch.load(args.checkpoint)
     m = InterroGateFaces()
@@ -133,8 +133,9 @@ def main(argv=None):
 
     # Parity input: smooth random images (no third-party photo is committed) plus noise.
     g = torch.Generator().manual_seed(5)
-    base = F.interpolate(torch.rand(4, 3, 8, 8, generator=g), size=(128, 128), mode="bilinear", align_corners=False)
-    x = (base + 0.05 * torch.randn(4, 3, 128, 128, generator=g)).clamp(0, 1)
+    base = F.interpolate(torch.rand(3, 3, 8, 8, generator=g), size=(128, 128), mode="bilinear", align_corners=False)
+    u8 = ((base + 0.05 * torch.randn(3, 3, 128, 128, generator=g)).clamp(0, 1) * 255).round().to(torch.uint8)
+    x = u8.float() / 255.0  # what the app feeds: 8-bit pixels / 255
     ref = reference(m, x)
     with torch.no_grad():
         got = p(x)
@@ -144,7 +145,7 @@ def main(argv=None):
     path = os.path.join(args.out, "model.onnx")
     torch.onnx.export(p, (x,), path, input_names=["faces"], output_names=OUTPUTS, opset_version=13,
                       dynamic_axes={"faces": {0: "N"}, **{o: {0: "N"} for o in OUTPUTS}})
-    json.dump({"seed": 5, "input_shape": list(x.shape), "input": [round(v, 7) for v in x.flatten().tolist()],
+    json.dump({"seed": 5, "input_shape": list(x.shape), "input_u8_b64": base64.b64encode(u8.numpy().tobytes()).decode(),
                "outputs": {n: [round(v, 7) for v in r.flatten().tolist()] for n, r in zip(OUTPUTS, ref)}},
               open(os.path.join(args.out, "parity.json"), "w"))
     info = {
@@ -171,7 +172,8 @@ def write_manifest(out, onnx_path, ck, info):
         "description": "One gated multi-task network (shared backbone, per-task branches, learned per-channel gates fixed and pruned after training). "
                        "Not the app's default: see MODEL_CARD.md for where it stands against the shipped heads.",
         "license": "Apache-2.0",
-        "source": f"trained by training/faces/train.py ({ck.get('args')}), exported by training/faces/export.py; data: see MODEL_CARD.md",
+        "source": "trained by training/faces/train.py " + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in (ck.get("args") or {}).items() if k != "cache")
+                  + f" (epoch {ck.get('epoch')}), exported by training/faces/export.py; data and licences: MODEL_CARD.md",
         "files": [{"path": "model.onnx", "sha256": hashlib.sha256(blob).hexdigest(), "bytes": len(blob)}],
         "graphs": {"main": {"file": "model.onnx",
                             "inputs": [{"name": "faces", "type": "float32", "shape": ["N", 3, 128, 128]}],
