@@ -98,16 +98,66 @@ def is_well_known(rec: dict, known: dict[str, str]) -> bool:
     return rec.get("package") in WELL_KNOWN_PACKAGES or rec.get("source_sha256") in known
 
 
-def dhash(path: str, n: int = 16) -> int:
+def dhash(path_or_image, n: int = 16) -> int:
     """256-bit difference hash (the corpus builder's near-duplicate rule uses the same size)."""
     from PIL import Image
-    im = Image.open(path).convert("L").resize((n + 1, n), Image.BILINEAR)
+    im = path_or_image if isinstance(path_or_image, Image.Image) else Image.open(path_or_image)
+    im = im.convert("L").resize((n + 1, n), Image.BILINEAR)
     px = list(im.getdata())
     bits = 0
     for y in range(n):
         for x in range(n):
             bits = (bits << 1) | (px[y * (n + 1) + x] > px[y * (n + 1) + x + 1])
     return bits
+
+
+IMAGE_EXT = ("png", "jpg", "jpeg", "tif", "tiff", "gif", "bmp")
+WELL_KNOWN_DIRS = ("skimage/data/", "mpl-data/sample_data/", "scipy/misc/", "imageio/resources/images/")
+
+
+def _scipy_dat(path: str):
+    """scipy.misc's face.dat (bz2 raw 768x1024x3) and ascent.dat (pickled 512x512) as PIL images."""
+    import bz2
+    import pickle
+    import numpy as np
+    from PIL import Image
+    raw = open(path, "rb").read()
+    if os.path.basename(path) == "face.dat":
+        return Image.fromarray(np.frombuffer(bz2.decompress(raw), np.uint8).reshape(768, 1024, 3))
+    if os.path.basename(path) == "ascent.dat":
+        return Image.fromarray(np.asarray(pickle.loads(raw)).astype(np.uint8))
+    return None
+
+
+def hash_well_known(debs: list[str]) -> dict:
+    """sha256 + dHash of the sample images inside the given .debs (unpacked with dpkg-deb -x)."""
+    import subprocess
+    import tempfile
+    from PIL import Image
+    out = []
+    for deb in debs:
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(["dpkg-deb", "-x", deb, tmp], check=True)
+            for root, _, files in os.walk(tmp):
+                for fn in sorted(files):
+                    p = os.path.join(root, fn)
+                    rel = os.path.relpath(p, tmp)
+                    if not any(d in rel + "/" for d in WELL_KNOWN_DIRS) and not any(d in rel for d in WELL_KNOWN_DIRS):
+                        continue
+                    ext = fn.lower().rsplit(".", 1)[-1]
+                    try:
+                        im = _scipy_dat(p) if ext == "dat" else (Image.open(p) if ext in IMAGE_EXT else None)
+                        if im is None or min(im.size) < 32:
+                            continue
+                        dh = "%064x" % dhash(im)
+                    except Exception:  # noqa: BLE001  (npz/fits/odd files are not images)
+                        continue
+                    out.append({"name": "/" + rel, "package": os.path.basename(deb).split("_")[0],
+                                "sha256": sha256_file(p), "dhash256": dh})
+    return {"description": "Well-known test images (sample data of scientific Python packages) as Debian bookworm "
+                           "ships them: never train on these. Made by `training/pic/eval_sets.py --well-known-debs "
+                           + " ".join(os.path.basename(d) for d in debs) + "` (apt-get download PKG).",
+            "images": out}
 
 
 def check(corpus_manifest: str = CORPUS_MANIFEST, faces_dir: str = FACES, corpus_cache: str = CORPUS_CACHE,
@@ -125,6 +175,10 @@ def check(corpus_manifest: str = CORPUS_MANIFEST, faces_dir: str = FACES, corpus
             if d.get("source_sha256"):
                 train_sha[d["source_sha256"]] = r["id"]
     wk_in_train = [r["id"] for r in corpus_train if is_well_known(r, known)]
+    wk_dhash = {}
+    if os.path.exists(WELL_KNOWN_SHA256_FILE):
+        wk_dhash = {int(x["dhash256"], 16): x["name"] for x in json.load(open(WELL_KNOWN_SHA256_FILE))["images"]
+                    if x.get("dhash256")}
     wk_listed = [r["id"] for r in imgs if is_well_known(r, known)]
     for i in wk_in_train:
         problems.append(f"well-known test image in the corpus training split: {i}")
@@ -169,6 +223,10 @@ def check(corpus_manifest: str = CORPUS_MANIFEST, faces_dir: str = FACES, corpus
         eval_paths += [os.path.join(faces_dir, r["file"]) for r in people_eval if r["set"] in ("pixabay", "fairface-dev")]
         if all(os.path.exists(p) for p in train_paths + eval_paths):
             th = [(p, dhash(p)) for p in train_paths]
+            for p, g in th:  # a re-encoded copy of a well-known image has other bytes: compare pixels
+                for k, name in wk_dhash.items():
+                    if bin(k ^ g).count("1") <= NEAR_DUP_BITS:
+                        problems.append(f"training photo {os.path.relpath(p, REPO)} looks like well-known test image {name}")
             n_near = 0
             for p in eval_paths:
                 h = dhash(p)
@@ -212,7 +270,15 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus-manifest", default=CORPUS_MANIFEST)
     ap.add_argument("--corpus", default=CORPUS_CACHE, help="the corpus image cache (for the near-duplicate check)")
     ap.add_argument("--write", action="store_true", help="(re)write training/pic/eval_split.json")
+    ap.add_argument("--well-known-debs", nargs="*", default=None,
+                    help="(re)write training/pic/well_known_images.json from these .deb files")
     args = ap.parse_args(argv)
+    if args.well_known_debs:
+        wk = hash_well_known(args.well_known_debs)
+        with open(WELL_KNOWN_SHA256_FILE, "w") as f:
+            json.dump(wk, f, indent=1)
+            f.write("\n")
+        print(f"wrote {WELL_KNOWN_SHA256_FILE}: {len(wk['images'])} images")
     if args.write:
         w = write_split(args.corpus_manifest, args.faces)
         print(f"wrote {SPLIT_FILE}: {len(w['corpus_test'])} corpus test, {len(w['people'])} people, "
