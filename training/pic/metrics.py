@@ -122,3 +122,26 @@ def region_agreement(out_lab: np.ndarray, mask: np.ndarray, lo: float, hi: float
     hue = np.degrees(np.arctan2(b, a)) % 360.0
     ok = (hue >= lo) & (hue <= hi) & (np.sqrt(a ** 2 + b ** 2) >= min_chroma)
     return float(ok.mean())
+
+
+def gray_of(rgb: np.ndarray) -> np.ndarray:
+    """The gray photo the colorizer sees and returns without colour: sRGB with R = G = B and the same Lab L."""
+    L = srgb_to_lab(rgb)[..., 0]
+    fy = (L + 16) / 116
+    Y = np.where(fy > 6 / 29, fy ** 3, (fy - 4 / 29) * 3 * (6 / 29) ** 2)
+    v = np.where(Y > 0.0031308, 1.055 * np.power(np.clip(Y, 0, None), 1 / 2.4) - 0.055, 12.92 * Y)
+    return np.repeat(np.clip(v, 0, 1)[..., None], 3, axis=-1)
+
+
+def skin_mask(real_lab: np.ndarray, box) -> np.ndarray:
+    """Skin pixels of one face: the centre of the face box (cheeks, nose, mouth; x 25-75 %, y 40-85 %)
+    where the real photo's colour is skin-like (leaves out beards, glasses, background)."""
+    H, W = real_lab.shape[:2]
+    x, y, w, h = box[:4]
+    m = np.zeros((H, W), bool)
+    x0, x1 = int(max(0, x + 0.25 * w)), int(min(W, x + 0.75 * w))
+    y0, y1 = int(max(0, y + 0.40 * h)), int(min(H, y + 0.85 * h))
+    m[y0:y1, x0:x1] = True
+    a, b = real_lab[..., 1], real_lab[..., 2]
+    hue = np.degrees(np.arctan2(b, a)) % 360.0
+    return m & (hue >= SKIN_HUE[0]) & (hue <= SKIN_HUE[1]) & (np.sqrt(a ** 2 + b ** 2) >= 4)

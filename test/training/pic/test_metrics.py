@@ -71,6 +71,21 @@ class MetricsTest(unittest.TestCase):
         g[2, 1] = 4.0   # sample 2 differs from 0 by |Δb| = 4, from 1 by 5
         self.assertAlmostEqual(M.diversity(g), (3 + 4 + 5) / 3, places=9)
 
+    def test_gray_keeps_l_and_drops_colour(self):
+        g = M.gray_of(self.photo)
+        np.testing.assert_allclose(M.srgb_to_lab(g)[..., 0], M.srgb_to_lab(self.photo)[..., 0], atol=1e-6)
+        self.assertAlmostEqual(M.colourfulness(g), 0.0, places=9)
+        already_gray = np.repeat(self.photo[..., :1], 3, axis=2)
+        np.testing.assert_allclose(M.gray_of(already_gray), already_gray, atol=1e-9)
+
+    def test_skin_mask_is_inside_the_face_box_and_on_skin_coloured_pixels(self):
+        img = np.full((40, 40, 3), [0.3, 0.6, 0.6])         # teal background
+        img[10:30, 10:30] = [224 / 255, 172 / 255, 105 / 255]  # a skin-coloured face
+        m = M.skin_mask(M.srgb_to_lab(img), [5, 5, 30, 30])
+        self.assertTrue(m.any())
+        ys, xs = np.nonzero(m)
+        self.assertTrue((ys >= 17).all() and (ys < 30).all() and (xs >= 12).all() and (xs < 28).all())
+
 
 if __name__ == "__main__":
     unittest.main()
