@@ -300,8 +300,8 @@ def app_main(args) -> None:
             im = Image.fromarray((t * 255 + 0.5).clip(0, 255).astype(np.uint8)).resize((tile, tile), Image.LANCZOS)
             sheet.paste(im, (j * tile, 14 + i * (tile + 12)))
         dr.text((3, 14 + i * (tile + 12) + tile), pid[:70], fill="black")
-    sheet.save(os.path.join(out, "contact_sheet.jpg"), quality=90)
-    print(f"[eval] contact sheet {os.path.join(out, 'contact_sheet.jpg')} (third-party photos: not for the repository)")
+    sheet.save(os.path.join(out, "contact_sheet.png"), optimize=True)
+    print(f"[eval] contact sheet {os.path.join(out, 'contact_sheet.png')} (third-party photos: not for the repository)")
 
 
 def main(argv=None):
