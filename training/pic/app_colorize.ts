@@ -10,7 +10,7 @@
  * JOB.json: { out, models: [id], samples, seed, temperature, photos: [{ id, file, faces? }] }
  * Writes per photo and model: OUT/<model>/<id>.rgb (uint8 [1 + 1 + N, H, W, 3]: gray-free
  * order preview, then the N samples), OUT/<model>/<id>.grid.f32 ([N, 2, h, w] ab, Lab units),
- * and OUT/faces.json ({ id: [[x, y, w, h, score], ...] }) when faces are asked for.
+ * OUT/timing-<models>.json, and OUT/faces.json ({ id: [[x, y, w, h, score], ...] }) when faces are asked for.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     }
     await fs.writeFile(path.join(job.out, 'faces.json'), JSON.stringify(faces));
   }
-  await fs.writeFile(path.join(job.out, 'timing.json'), JSON.stringify({ sampleMsPerPhoto: timing }));
+  await fs.writeFile(path.join(job.out, `timing-${job.models.join('+')}.json`), JSON.stringify({ sampleMsPerPhoto: timing }));
 }
 
 main().catch((error: unknown) => {
