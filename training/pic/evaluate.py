@@ -14,6 +14,14 @@
   prediction (mixture mean of the auxiliary head, `preview_ab`).
 Sampling uses the same cached row/pixel decomposition as the ONNX graphs (PyTorch), with seeded uniforms.
 Writes a gallery PNG (gray | real | preview | samples) into --out.
+
+    nice -n 10 /usr/bin/python3 training/pic/evaluate.py --app pic-cpu64,pic-gpu128 [--out DIR]
+
+--app: the installed models exactly as the app runs them (ONNX through onnxruntime-node, the engine's
+sampler, guided upsampling and face detector: app_colorize.ts), on the clean corpus test split plus people
+photos held out by person (eval_sets.py): PSNR/SSIM gain over gray (best and mean of 8), colourfulness
+ratio to the real photos, diversity, vegetation/sky hue agreement and skin hue/chroma in face boxes;
+prints the table (also DIR/table.md, DIR/metrics.json) and writes DIR/contact_sheet.png.
 """
 from __future__ import annotations
 
