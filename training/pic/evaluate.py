@@ -141,10 +141,6 @@ def app_photos(args) -> list[dict]:
     return photos
 
 
-def _rows_for(frames, n_samples):
-    return frames[0], frames[1:1 + n_samples]
-
-
 def app_main(args) -> None:
     import subprocess
     import metrics as M
@@ -252,9 +248,9 @@ def app_main(args) -> None:
                           "skin_chroma": mean(a["skin_chroma"])})
 
     def f(v, d=2, pct=False):
-        if v != v:
+        if v != v:  # nan: no such region in this set
             return "–"
-        return f"{100 * v:.0f} %" if pct else f"{v:+.{d}f}" if d and d < 0 else f"{v:.{d}f}"
+        return f"{100 * v:.0f} %" if pct else f"{v:.{d}f}"
 
     hdr = ["set (photos)", "method", "PSNR gain best8", "PSNR gain mean8", "SSIM gain best8", "SSIM gain mean8",
            "CF ratio", "diversity", "vegetation ok", "sky ok", "skin ok", "skin hue / chroma"]
@@ -295,7 +291,7 @@ def app_main(args) -> None:
         extra = [r for r in sheet_rows if r not in chosen and next(p for p in photos if p["id"] == r[0])["set"] == sub]
         chosen += extra[:max(0, args.sheet_per_set - sum(1 for r in chosen if next(p for p in photos if p["id"] == r[0])["set"] == sub))]
     cols = ["gray", "real"] + [f"{m} one-pass preview" for m in models]
-    tile, k = 128, 4
+    tile, k = 128, min(4, S)
     labels = ["gray", "real"] + [f"{m} preview" for m in models] + [f"{m} s{j + 1}" for m in models for j in range(k)]
     W = tile * len(labels)
     sheet = Image.new("RGB", (W, 14 + len(chosen) * (tile + 12)), "white")
