@@ -42,6 +42,15 @@ COMMITTED_MANIFEST = os.path.join(REPO, "training", "corpus", "manifest.json")
 MAX_SIDE = 1024          # stored images: long side at most this (big wallpapers keep detail for crops)
 MIN_SHORT_SIDE = 120     # smaller sources are dropped
 SPLIT_FRACTIONS = (0.8, 0.1, 0.1)  # train / val / test, per package group, by source image
+# Well-known test images (what others evaluate on): kept in the manifest as split "reference",
+# never trained on and never our own evaluation (issue 10; checked by training/pic/eval_sets.py).
+REFERENCE_PACKAGES = {
+    "python3-skimage": "scikit-image sample data (astronaut, chelsea, coffee, rocket, ...)",
+    "python3-scipy": "scipy.datasets / scipy.misc (face, ascent)",
+    "python-matplotlib-data": "matplotlib sample_data (grace_hopper, ...)",
+    "python3-imageio": "imageio standard images",
+    "libjxl-testdata": "JPEG XL test images (flower, the wesaturate 500px set)",
+}
 
 Image.MAX_IMAGE_PIXELS = 200_000_000
 
@@ -349,6 +358,9 @@ def assign_splits(items: list):
     """Deterministic split by source image, stratified per package; near-duplicate groups share a split."""
     by_pkg = {}
     for it in items:
+        if it["package"] in REFERENCE_PACKAGES:
+            it["split"] = "reference"
+            continue
         by_pkg.setdefault(it["package"], []).append(it)
     for pkg, group in by_pkg.items():
         group.sort(key=lambda it: hashlib.sha1(it["id"].encode()).hexdigest())
@@ -494,7 +506,7 @@ def main(argv=None):
 
     counts = {}
     for r in kept:
-        c = counts.setdefault(r["package"], {"train": 0, "val": 0, "test": 0})
+        c = counts.setdefault(r["package"], {"train": 0, "val": 0, "test": 0, "reference": 0})
         c[r["split"]] += 1
     reasons = {}
     for r in rejected:
@@ -510,10 +522,11 @@ def main(argv=None):
             "image_root": "training/data/cache/corpus",
             "max_side": MAX_SIDE,
             "split_rule": "sha1(id) order within each package: first 10% test, next 10% val, rest train; "
-                          "near-duplicates are merged into one source image before splitting",
+                          "near-duplicates are merged into one source image before splitting; "
+                          "well-known test images (REFERENCE_PACKAGES) are split 'reference': never trained on",
             "counts": {"total": len(items), "by_package": {p: c for p, c in counts.items()
                                                           if any(i["package"] == p for i in items)},
-                       "by_split": {s: sum(1 for i in items if i["split"] == s) for s in ("train", "val", "test")},
+                       "by_split": {s: sum(1 for i in items if i["split"] == s) for s in ("train", "val", "test", "reference")},
                        "rejected_by_reason": reasons},
             "sources": [{"package": s.package, "version": s.version, "kind": s.kind, "include": s.include,
                          "exclude": s.exclude, "note": s.note} for s in SOURCES],
