@@ -20,6 +20,7 @@ import { createReadStream, promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { seededRandom } from '../seeded-random';
 
 export const AERIAL_TILES = fileURLToPath(new URL('../../test/fixtures/aerial', import.meta.url));
 const T = 1024;
@@ -57,17 +58,6 @@ function fixtureTiles(): { tiles: FixtureTile[]; classNames: string[] } {
   return { tiles, classNames: doc.class_names };
 }
 
-/** mulberry32: a small seeded generator (the same stream on every platform). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TURNS: Turn[] = [0, 90, 180, 270].flatMap((rotate) => [false, true].map((flop) => ({ rotate: rotate as Turn['rotate'], flop })));
 

