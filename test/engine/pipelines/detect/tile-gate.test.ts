@@ -26,10 +26,13 @@ const SIZE = 6144;
 const T = 1024;
 
 /**
- * Measured on this scene (6144², seed 3, 3 object tiles) with odgi-cpu on the CPU provider, 2026-12-02:
- * see EXPECTED below. Floors leave room for provider and resampling differences.
+ * Measured on this scene (6144², seed 3, 3 object tiles, 36 tiles: 7 with an object, 29 empty) with
+ * odgi-cpu on the CPU provider, 2026-12-02: 26 tiles skipped (90% of the empty ones), every object tile
+ * kept; AP@0.5 0.642 with the gate, 0.623 without; read 2x coarser with its GSD given (scale 2): 26 skipped, every
+ * object tile kept. Floors leave room for provider and resampling differences: at least 70% of the
+ * empty tiles skipped, AP at most 2 points below the run without the gate.
  */
-const EXPECTED = { emptySkippedAtLeast: 0.5, apDropAtMost: 0.02 };
+const EXPECTED = { emptySkippedAtLeast: 0.7, apDropAtMost: 0.02 };
 
 /** A tile holds an object when some box has at least 25% of its area inside it (the gate's training label). */
 function tileLabels(boxes: XYXY[], size: number): Array<'object' | 'empty' | 'sliver'> {
@@ -135,8 +138,10 @@ describe('cascade with the tile gate on a generated scene (evaluation seed 3)', 
       const labels = tileLabels(truth.boxes, SIZE);
       expect(result.gate!.tiles).toBe(labels.length);
       const skipped = new Set(result.gate!.skippedTiles);
+      console.info(`resampled (scale ${result.gsd.scale}): ${skipped.size} of ${labels.length} tiles skipped`);
       expect(labels.flatMap((l, i) => (l === 'object' && skipped.has(i) ? [i] : []))).toEqual([]);
-      expect(skipped.size).toBeGreaterThan(0);
+      const empty = labels.filter((l) => l === 'empty').length;
+      expect(skipped.size / empty).toBeGreaterThanOrEqual(EXPECTED.emptySkippedAtLeast);
     } finally {
       await engine.closeImage({ imageId: image.id });
     }
