@@ -30,6 +30,7 @@ interface DetectOptions {
   overlap?: number;
   image?: boolean;
   gsd?: number;
+  gate?: boolean;
 }
 
 function formats(value: string, previous: DetectExportFormat[] = []): DetectExportFormat[] {
@@ -50,6 +51,7 @@ export function detectTaskOptions(options: DetectOptions): DetectTaskOptions {
     formats: options.format,
     image: options.image,
     gsd: options.gsd,
+    gate: options.gate,
     thresholds: { scoreThreshold: options.threshold, gamma: options.gamma, tauLow: options.tauLow, tauHigh: options.tauHigh, overlap: options.overlap },
   };
 }
@@ -62,6 +64,8 @@ export function addDetectOptions(command: Command): Command {
     .option('--stage1-model <id>', 'with a YOLO --model in cascade mode: the ODGI model proposing the crops')
     .option('-f, --format <formats>', `export format(s), comma separated: ${DETECT_EXPORT_FORMATS.join(', ')} (default: geojson for georeferenced images, else coco)`, formats)
     .option('--gsd <metres>', 'ground resolution of the images in metres per pixel (e.g. 0.3), for images without georeferencing or to override a GeoTIFF\'s; an image outside the model\'s range is resampled to it', numberIn(0.001, 1000))
+    .option('--gate', 'cascade: run the model\'s tile gate first and skip stage 1 on tiles it finds empty (off by default)')
+    .option('--no-gate', 'cascade: run stage 1 on every tile')
     .option('--image', 'also write an annotated overview <name>.<ext>.detect.png (boxes; full-resolution crops of the best detections under it)')
     .option('-t, --threshold <score>', 'operating score threshold (default: the model\'s)', numberIn(0, 1))
     .option('--gamma <n>', 'cascade: at most this many crops per stage-1 tile', integerIn(0, 256))

@@ -143,6 +143,26 @@ export const DetectGsdSchema = z.object({
 });
 export type DetectGsd = z.infer<typeof DetectGsdSchema>;
 
+/**
+ * The cascade's tile gate: a tiny graph of the stage-1 model that sees each
+ * stage-1 tile at 1/16 and skips stage 1 on tiles it finds empty.
+ */
+export const DETECT_GATE_DEFAULT = false;
+
+export const DetectGateSchema = z.object({
+  /** The model whose `gate` graph ran. */
+  model: z.string(),
+  /** Tiles scoring below this were skipped. */
+  threshold: Unit,
+  tiles: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+  /** Row-major indices of the skipped stage-1 tiles. */
+  skippedTiles: z.array(z.number().int().nonnegative()),
+  /** Reading the thumbnails and running the gate. */
+  ms: z.number().nonnegative(),
+});
+export type DetectGate = z.infer<typeof DetectGateSchema>;
+
 export const DetectResultSchema = z.object({
   imageId: z.string(),
   width: z.number().int().positive(),
@@ -162,6 +182,8 @@ export const DetectResultSchema = z.object({
   crops: z.array(CropSchema),
   stats: DetectStatsSchema,
   gsd: DetectGsdSchema,
+  /** The tile gate of a cascade run, or null when it did not run (tiled mode, turned off, or the model has none). */
+  gate: DetectGateSchema.nullable(),
   warnings: z.array(DetectWarningSchema),
   createdAt: z.number(),
 });
@@ -195,6 +217,14 @@ export const detectApi = {
        * trained range; boxes stay in the image's pixels.
        */
       gsd: GsdInput.optional(),
+      /**
+       * Cascade: run the stage-1 model's tile gate first and skip stage 1 on
+       * tiles it finds empty (default DETECT_GATE_DEFAULT). `true` with a model
+       * that has no gate graph is refused.
+       */
+      gate: z.boolean().optional(),
+      /** The gate's threshold instead of the manifest's. */
+      gateThreshold: Unit.optional(),
     }).strict(),
   },
   /** The latest detection result of an open image, or null. */

@@ -21,6 +21,7 @@
  *   BENCH_DETECT_TILED=0        skip the baseline (slow on 20k: ~40k windows)
  *   BENCH_DETECT_REPEATS=1      runs of each mode (alternating); times are the fastest run's
  *   BENCH_DETECT_GAMMAS=1,2,4,6,8,12 (or none)
+ *   BENCH_DETECT_GATE=off,on    cascade runs with the tile gate off and/or on (the ablation; runs alternate)
  *   BENCH_DETECT_RESULTS=<dir>  where the JSON and markdown go (default scripts/bench/results)
  *   DETECT_EXTRA_MODEL=<folder>  a model not installed in models/ yet
  */
@@ -35,6 +36,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const SEED = Number(process.env.BENCH_DETECT_SEED ?? 1);
 const REPEATS = Math.max(1, Math.floor(Number(process.env.BENCH_DETECT_REPEATS ?? 1)) || 1);
 const RESULTS = process.env.BENCH_DETECT_RESULTS ?? path.join(root, 'scripts', 'bench', 'results');
+const GATES = (process.env.BENCH_DETECT_GATE ?? 'off,on').split(',').map((g) => g.trim()).filter((g) => g === 'on' || g === 'off').map((g) => g === 'on');
 const GAMMAS = (process.env.BENCH_DETECT_GAMMAS ?? '1,2,4,6,8,12').split(',').map(Number).filter((g) => g > 0); // 'none': no sweep
 
 type Box = [number, number, number, number];
@@ -48,12 +50,13 @@ interface RunOutput {
   crops: Box[];
   kept: Box[];
   stats: Record<string, unknown>;
+  gate: { tiles: number; skipped: number; ms: number; skippedTiles: number[] } | null;
   gammas?: Array<{ gamma: number; ms: number; crops: number; detections: Array<{ box: Box; score: number }>; coverRegions: Box[] }>;
 }
 
 // ---------------------------------------------------------------- child: one run in a fresh engine
 
-async function child(args: { file: string; mode: 'cascade' | 'tiled'; cacheDir: string; model?: string; gammas?: number[] }): Promise<void> {
+async function child(args: { file: string; mode: 'cascade' | 'tiled'; cacheDir: string; model?: string; gammas?: number[]; gate?: boolean }): Promise<void> {
   const { Engine } = await import('../../electron/engine/engine');
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'iriscope-bench-detect-'));
   // A model folder not installed in models/ yet (DETECT_EXTRA_MODEL) joins as a user model.
@@ -64,7 +67,7 @@ async function child(args: { file: string; mode: 'cascade' | 'tiled'; cacheDir: 
     const image = await engine.openImage({ path: args.file });
     await engine.images.whenReady(image.id);
     const started = performance.now();
-    const { done } = engine.detection.start({ imageId: image.id, mode: args.mode, modelId: args.model, thresholds: { scoreThreshold: 0.05 } });
+    const { done } = engine.detection.start({ imageId: image.id, mode: args.mode, modelId: args.model, thresholds: { scoreThreshold: 0.05 }, ...(args.mode === 'cascade' ? { gate: !!args.gate } : {}) });
     const result = await done;
     const wallMs = performance.now() - started;
     const xyxy = (b: readonly number[]): Box => [b[0], b[1], b[0] + b[2], b[1] + b[3]];
@@ -78,6 +81,7 @@ async function child(args: { file: string; mode: 'cascade' | 'tiled'; cacheDir: 
       crops: result.crops.map((c) => xyxy(c.box)),
       kept: result.detections.filter((d) => d.stage === 'shortcut').map((d) => xyxy(d.box)),
       stats: result.stats,
+      gate: result.gate,
     };
     out.peakRssMb = process.resourceUsage().maxRSS / 1024;
     if (args.mode === 'cascade' && args.gammas?.length) {
@@ -161,13 +165,13 @@ export async function benchDetect(sizes: number[]): Promise<void> {
         return { s: +(r.wallMs / 1000).toFixed(2), ap: +ap.toFixed(3), recall: +recall.toFixed(3), precision: +precision.toFixed(3), maxRecall: +maxRecall.toFixed(3), areaFullRes: +areaFullRes.toFixed(4), peakRssMb: Math.round(r.peakRssMb), tiles: (r.stats as { tiles: number }).tiles };
       };
       const withTiled = process.env.BENCH_DETECT_TILED !== '0';
-      const cascade = runChild({ file, mode: 'cascade', cacheDir, model, gammas: GAMMAS });
+      const cascade = runChild({ file, mode: 'cascade', cacheDir, model, gammas: GAMMAS, gate: false });
       const tiledRun = withTiled ? runChild({ file, mode: 'tiled', cacheDir, model }) : undefined;
       // On a shared machine one run says little about speed: repeat the pair (alternating, so both see
       // the same load drift) and keep each mode's fastest run; the detections are the same every time.
       const runsS = { cascade: [cascade.wallMs / 1000], tiled: tiledRun ? [tiledRun.wallMs / 1000] : [] };
       for (let r = 1; r < REPEATS; r++) {
-        const c2 = runChild({ file, mode: 'cascade', cacheDir, model });
+        const c2 = runChild({ file, mode: 'cascade', cacheDir, model, gate: false });
         runsS.cascade.push(c2.wallMs / 1000);
         if (c2.wallMs < Math.min(...runsS.cascade.slice(0, -1)) * 1000) cascade.stats = c2.stats; // stage times of the fastest run
         cascade.peakRssMb = Math.max(cascade.peakRssMb, c2.peakRssMb);
@@ -175,6 +179,17 @@ export async function benchDetect(sizes: number[]): Promise<void> {
           const t2 = runChild({ file, mode: 'tiled', cacheDir, model });
           runsS.tiled.push(t2.wallMs / 1000);
           tiledRun.peakRssMb = Math.max(tiledRun.peakRssMb, t2.peakRssMb);
+        }
+      }
+      // The gate ablation: the cascade with the gate on and off, alternating, fastest of REPEATS each
+      // (the gate-off cascade above is the first "off" run).
+      const gateRuns = new Map<boolean, RunOutput[]>();
+      if (GATES.length) {
+        for (let r = 0; r < REPEATS; r++) {
+          for (const g of GATES) {
+            const run = !g && r === 0 ? cascade : runChild({ file, mode: 'cascade', cacheDir, model, gate: g });
+            gateRuns.set(g, [...(gateRuns.get(g) ?? []), run]);
+          }
         }
       }
       cascade.wallMs = Math.min(...runsS.cascade) * 1000;
@@ -226,6 +241,39 @@ export async function benchDetect(sizes: number[]): Promise<void> {
         console.log(`  ${String(g.gamma).padStart(2)}  ${(g.ms / 1000).toFixed(1).padStart(6)}  ${(g.crops / cs.tiles).toFixed(2).padStart(10)}  ${ap.toFixed(3).padStart(6)}  ${rec.toFixed(3).padStart(6)}  ${(gc.hit / Math.max(1, gc.total)).toFixed(3).padStart(8)}`);
       }
       entry.gammas = gammaRows;
+      if (gateRuns.size) {
+        console.log('tile gate ablation (cascade; each setting the fastest of its runs, alternating):');
+        console.log('  gate  time s  tiles run  skipped  AP@0.5  recall  max recall  crops/tile  gate ms');
+        const gateRows: Array<Record<string, unknown>> = [];
+        for (const [g, runs] of gateRuns) {
+          const best = runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+          const sc = score(best, (best.stats as { areaFullRes: number }).areaFullRes);
+          const skipped = best.gate?.skipped ?? 0;
+          const row = { gate: g ? 'on' : 'off', s: sc.s, runsS: runs.map((x) => +(x.wallMs / 1000).toFixed(2)), tiles: sc.tiles, tilesRun: sc.tiles - skipped, skipped, ap: sc.ap, recall: sc.recall, maxRecall: sc.maxRecall, cropsPerTile: (best.stats as { cropsPerTile: number }).cropsPerTile, gateMs: best.gate?.ms ?? 0, areaFullRes: sc.areaFullRes, peakRssMb: sc.peakRssMb };
+          gateRows.push(row);
+          console.log(`  ${row.gate.padEnd(4)}  ${sc.s.toFixed(1).padStart(6)}  ${String(row.tilesRun).padStart(9)}  ${String(skipped).padStart(7)}  ${sc.ap.toFixed(3)}  ${sc.recall.toFixed(3)}  ${sc.maxRecall.toFixed(3).padStart(10)}  ${String(row.cropsPerTile).padStart(10)}  ${String(row.gateMs).padStart(7)}`);
+        }
+        // Tile recall of the gate on this scene: tiles holding >= 25% of some box (its training label) that it skipped.
+        const { axisPositions } = await import('../../electron/engine/pipelines/detect/patches');
+        const tileSide = (cascade.stats as { tileSize: number }).tileSize;
+        const xs = axisPositions(size, tileSide, tileSide);
+        const objectTiles = xs.flatMap((y, r) => xs.flatMap((x, c) => (truth.boxes.some((b) => {
+          const iw = Math.max(0, Math.min(b[2], x + tileSide) - Math.max(b[0], x));
+          const ih = Math.max(0, Math.min(b[3], y + tileSide) - Math.max(b[1], y));
+          return iw * ih >= 0.25 * (b[2] - b[0]) * (b[3] - b[1]);
+        }) ? [r * xs.length + c] : [])));
+        for (const row of gateRows) {
+          const run = gateRuns.get(row.gate === 'on')![0];
+          const skipped = new Set(run.gate?.skippedTiles ?? []);
+          row.objectTiles = objectTiles.length;
+          row.objectTilesSkipped = objectTiles.filter((i) => skipped.has(i)).length;
+        }
+        console.log(`  tiles holding an object: ${objectTiles.length}; skipped by the gate: ${gateRows.map((r) => `${r.gate} ${r.objectTilesSkipped}`).join(', ')}`);
+        const on = gateRows.find((r) => r.gate === 'on');
+        const off = gateRows.find((r) => r.gate === 'off');
+        if (on && off) console.log(`=> gate on: ${((off.s as number) / (on.s as number)).toFixed(2)}x the speed of gate off, AP ${(((on.ap as number) - (off.ap as number)) * 100).toFixed(1)} points, recall ${(((on.recall as number) - (off.recall as number)) * 100).toFixed(1)} points, ${on.skipped} of ${on.tiles} tiles skipped`);
+        entry.gate = gateRows;
+      }
       scenes.push(entry);
       rows.push(row);
       await fs.rm(file, { force: true });
@@ -267,6 +315,18 @@ async function writeResults(report: { date: string; command: string; commit: str
     const both = (f: (x: ModeScore) => string) => `${f(c)} / ${t ? f(t) : '–'}`;
     lines.push(`| ${(s.size as number).toLocaleString('en')}² | ${s.objects} | ${c.s.toFixed(1)} | ${t ? t.s.toFixed(1) : '–'} | ${t ? `${(s.timeRatio as number).toFixed(1)}×` : '–'} | ${both((x) => x.ap.toFixed(3))} | `
       + `${both((x) => x.recall.toFixed(3))} (score ≥ ${s.threshold}) | ${both((x) => x.maxRecall.toFixed(3))} | ${both((x) => pct(x.areaFullRes))} | ${both((x) => `${x.peakRssMb} MB`)} |`);
+  }
+  const gated = report.scenes.filter((s) => Array.isArray(s.gate));
+  if (gated.length) {
+    lines.push('', 'Tile gate ablation (cascade):', '', '| scene | gate | time s | off / on time | tiles run of | object tiles skipped | AP@0.5 | recall | max recall | crops/tile | gate ms |', '|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const s of gated) {
+      const rows = s.gate as Array<Record<string, number | string>>;
+      const off = rows.find((r) => r.gate === 'off');
+      for (const r of rows) {
+        const ratio = off && r.gate === 'on' ? `${((off.s as number) / (r.s as number)).toFixed(2)}×` : '–';
+        lines.push(`| ${(s.size as number).toLocaleString('en')}² | ${r.gate} | ${(r.s as number).toFixed(1)} | ${ratio} | ${r.tilesRun} of ${r.tiles} | ${r.objectTilesSkipped} of ${r.objectTiles} | ${(r.ap as number).toFixed(3)} | ${(r.recall as number).toFixed(3)} | ${(r.maxRecall as number).toFixed(3)} | ${r.cropsPerTile} | ${r.gateMs} |`);
+      }
+    }
   }
   await fs.writeFile(`${base}.md`, `${lines.join('\n')}\n`);
   console.log(`results: ${path.relative(root, base)}.json, .md`);

@@ -81,6 +81,20 @@ describe.skipIf(!odgiModelDirs().length)('iriscope detect', () => {
     expect(await fs.readdir(out)).toEqual(['tile-3000002.jpg.detect.csv']);
   });
 
+  it('--gate skips stage 1 on an empty ground tile and keeps a tile with objects; --no-gate runs every tile', async () => {
+    const empty = path.join(AERIAL, 'tile-3000000.jpg');
+    const full = path.join(AERIAL, 'tile-3000002.jpg');
+    const gated = await iriscope('detect', empty, full, '--gate', '--json', '--out', path.join(dir, 'out-gate'));
+    expect(gated.code, gated.stderr).toBe(0);
+    const [e, f] = gated.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(e.gate).toMatchObject({ model: 'odgi-cpu', tiles: 1, skipped: 1 });
+    expect(e.detections).toEqual([]);
+    expect(f.gate).toMatchObject({ tiles: 1, skipped: 0 });
+    expect(f.detections.length).toBeGreaterThan(0);
+    const plain = await iriscope('detect', empty, '--no-gate', '--json', '--out', path.join(dir, 'out-no-gate'));
+    expect(JSON.parse(plain.stdout.trim()).gate).toBeNull();
+  });
+
   it('--gsd: an image 2x coarser than the model is read at the model\'s GSD (boxes in its own pixels), and finds more than without', async () => {
     // The busiest CI tile, reduced 2x with sharp (20-31 cm/px): cars half the size the model knows.
     const tile = (await ciTiles()).reduce((a, b) => (b.boxes.length > a.boxes.length ? b : a));

@@ -18,7 +18,7 @@ export async function runDetectTask(engine: Engine, file: string, options: Detec
   try {
     const openMs = performance.now() - openStarted;
     const thresholds: Partial<DetectThresholds> = Object.fromEntries(Object.entries(options.thresholds).filter(([, v]) => v !== undefined));
-    const { job, done } = engine.detection.start({ imageId: image.id, mode: options.mode, modelId: options.model, stage1ModelId: options.stage1Model, thresholds, ...(options.gsd !== undefined ? { gsd: options.gsd } : {}) });
+    const { job, done } = engine.detection.start({ imageId: image.id, mode: options.mode, modelId: options.model, stage1ModelId: options.stage1Model, thresholds, ...(options.gsd !== undefined ? { gsd: options.gsd } : {}), ...(options.gate !== undefined ? { gate: options.gate } : {}) });
     const offCancel = cancelOnAbort(engine, ctx.signal, job.id);
     const offLog = logJobProgress(engine, job.id, ctx.log);
     const result = await done.finally(() => {
@@ -54,6 +54,8 @@ export async function runDetectTask(engine: Engine, file: string, options: Detec
       timing: { total_ms: Math.round(s.totalMs), open_ms: Math.round(openMs), stage1_ms: Math.round(s.stage1Ms), stage2_ms: Math.round(s.stage2Ms), read_ms: Math.round(s.readMs), merge_ms: Math.round(s.mergeMs) },
       crops: result.crops.map((c) => c.box),
       stats: { tiles: s.tiles, crops_per_tile: s.cropsPerTile, area_full_res: s.areaFullRes, providers: s.providers },
+      // The tile gate (cascade with --gate): how many stage-1 tiles it skipped.
+      gate: result.gate ? { model: result.gate.model, threshold: result.gate.threshold, tiles: result.gate.tiles, skipped: result.gate.skipped } : null,
       // Metres per pixel: the image's (and where from), the model's range, the scale it was read at.
       gsd: { image: result.gsd.image, source: result.gsd.source, model: result.gsd.model, scale: result.gsd.scale, read_at: result.gsd.readAt },
       warnings: result.warnings,

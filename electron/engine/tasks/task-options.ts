@@ -31,6 +31,8 @@ export const DetectTaskOptionsSchema = z.object({
   image: z.boolean().optional(),
   /** Ground sample distance in metres per pixel (images without georeferencing, or overriding it). */
   gsd: GsdInput.optional(),
+  /** Cascade: the model's tile gate on or off (default: the engine's, DETECT_GATE_DEFAULT). */
+  gate: z.boolean().optional(),
   thresholds: z.object({
     scoreThreshold: Unit.optional(),
     gamma: z.number().int().min(0).max(256).optional(),

@@ -200,7 +200,7 @@ export function DetectPanel({ image, viewer }: { image: ImageInfo; viewer: RefOb
         <>
           <p className="muted small detect-summary" data-testid="detect-summary">
             {result.mode === 'cascade'
-              ? `${result.stats.tiles} tiles · ${result.crops.length} crops · ${(result.stats.areaFullRes * 100).toFixed(1)}% read at full res · ${formatSeconds(result.stats.totalMs / 1000)}`
+              ? `${result.stats.tiles} tiles${result.gate ? ` (${result.gate.skipped} of ${result.gate.tiles} skipped by the gate)` : ''} · ${result.crops.length} crops · ${(result.stats.areaFullRes * 100).toFixed(1)}% read at full res · ${formatSeconds(result.stats.totalMs / 1000)}`
               : `${result.stats.tiles} windows · ${formatSeconds(result.stats.totalMs / 1000)}`}
           </p>
           <GsdReport result={result} />

@@ -16,10 +16,11 @@ import type { DetectThresholds } from '../../../common/detect-contract';
 import { imageBoundsInTile, mapBack, tileToPixels, transition, unionAreaFraction, type Stage1Tile, type TransitionParams } from './crops';
 import type { RawDetection } from './decode';
 import type { DetectorRunner } from './detector';
-import type { DetectorConfig, Stage1Config } from './models';
+import type { DetectorConfig, GateConfig, Stage1Config } from './models';
 import { mergeCut, nms, type XYXY } from './nms';
 import type { PatchSource } from './patches';
 import { planStage1Tiles, runStage1, type RunContext, type SessionLike, type TileGrid } from './stage1-tiles';
+import { runGate, type GateOutcome } from './tile-gate';
 
 export interface FinalDetection {
   /** Full-resolution pixels, xyxy. */
@@ -43,6 +44,8 @@ export interface PipelineOutput {
   labels: string[];
   detections: FinalDetection[];
   crops: OutputCrop[];
+  /** The tile gate's outcome (cascade with a gate), or null. */
+  gate: { model: string; threshold: number; tiles: number; skipped: number[]; ms: number } | null;
   stats: {
     tiles: number;
     tileColumns: number;
@@ -71,7 +74,9 @@ export interface CascadeState {
   width: number;
   height: number;
   grid: TileGrid;
+  /** Stage-1 tiles that ran (all of the grid's, less those the gate skipped). */
   tiles: Stage1Tile[];
+  gate: (GateOutcome & { model: string }) | null;
   stage1Ms: number;
   stage1ReadMs: number;
   /** Detector results per crop (key: detector id + crop in pixels). */
@@ -85,6 +90,8 @@ export interface CascadeModels {
   stage1: Stage1Config;
   stage1Session: SessionLike;
   detector: CropDetector;
+  /** The stage-1 model's tile gate, when the run uses it. */
+  gate?: { cfg: GateConfig; session: SessionLike; threshold: number };
 }
 
 const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
@@ -114,14 +121,22 @@ export async function runStage1Pass(source: PatchSource, models: CascadeModels, 
   const grid = planStage1Tiles(source.width, source.height, models.stage1.tilePx);
   let runMs = 0;
   let readMs = 0;
-  ctx.progress(0, `Stage 1: 0 of ${grid.count} tiles`);
+  let gate: CascadeState['gate'] = null;
+  if (models.gate) {
+    ctx.progress(0, `Tile gate: ${grid.count} tiles`);
+    gate = { ...(await runGate(source, models.gate.cfg, models.gate.session, grid, models.gate.threshold, ctx)), model: models.gate.cfg.modelId };
+  }
+  const skipped = new Set(gate?.skipped ?? []);
+  const todo = grid.count - skipped.size;
+  ctx.progress(0, `Stage 1: 0 of ${todo} tiles`);
   const tiles = await runStage1(source, models.stage1, models.stage1Session, grid, {
+    include: (index) => !skipped.has(index),
     ctx,
     onRun: (ms) => (runMs += ms),
     onRead: (ms) => (readMs += ms),
-    onTiles: (done) => ctx.progress((STAGE1_SHARE * done) / grid.count, `Stage 1: ${done} of ${grid.count} tiles`),
+    onTiles: (done) => ctx.progress((STAGE1_SHARE * done) / Math.max(1, todo), `Stage 1: ${done} of ${todo} tiles`),
   });
-  return { width: source.width, height: source.height, grid, tiles, stage1Ms: runMs, stage1ReadMs: readMs, cropCache: new Map() };
+  return { width: source.width, height: source.height, grid, tiles, gate, stage1Ms: runMs, stage1ReadMs: readMs, cropCache: new Map() };
 }
 
 /**
@@ -193,14 +208,15 @@ export async function refineCascade(state: CascadeState, source: PatchSource, mo
     labels,
     detections,
     crops: crops.map(({ key: _key, ...c }) => c),
+    gate: state.gate ? { model: state.gate.model, threshold: state.gate.threshold, tiles: state.grid.count, skipped: state.gate.skipped, ms: round(state.gate.ms, 1) } : null,
     stats: {
-      tiles: state.tiles.length,
+      tiles: state.grid.count,
       tileColumns: state.grid.xs.length,
       tileRows: state.grid.ys.length,
       tileSize: state.grid.size,
       crops: crops.length,
       cropsComputed: todo.length,
-      cropsPerTile: round(crops.length / Math.max(1, state.tiles.length), 3),
+      cropsPerTile: round(crops.length / Math.max(1, state.grid.count), 3),
       areaFullRes: round(unionAreaFraction(crops.map((c) => c.box), state.width, state.height), 4),
       candidates: candidates.length,
       shortcut: detections.filter((d) => d.stage === 'shortcut').length,

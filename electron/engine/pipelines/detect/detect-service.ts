@@ -6,7 +6,7 @@
  * are re-applied without running stage 1 again), and exports.
  */
 import type { ApiInput, JobInfo } from '../../../common/contract';
-import { DETECT_CANDIDATE_FLOOR, type DetectMode, type DetectResult, type DetectThresholds, type Detection } from '../../../common/detect-contract';
+import { DETECT_CANDIDATE_FLOOR, DETECT_GATE_DEFAULT, type DetectMode, type DetectResult, type DetectThresholds, type Detection } from '../../../common/detect-contract';
 import { IriscopeError } from '../../../common/errors';
 import type { ExistingOutput, OutputGuard } from '../../fs/output-guard';
 import type { ImageStore } from '../../images/image-store';
@@ -16,7 +16,7 @@ import type { SessionReport } from '../../../common/contract';
 import { refineCascade, runCascade, type CascadeModels, type CascadeState, type PipelineOutput } from './cascade';
 import { DetectorRunner } from './detector';
 import { writeDetectionExport } from './export-detections';
-import { detectorConfig, isOdgi, isPlainDetector, manifestThresholds, noModelError, pickDefaultOdgi, stage1Config } from './models';
+import { detectorConfig, gateConfig, isOdgi, isPlainDetector, manifestThresholds, noModelError, pickDefaultOdgi, stage1Config, type GateConfig } from './models';
 import { planGsd, scaledSource, toImagePixels, type GsdPlan } from './ground-resolution';
 import { pyramidSource } from './patches';
 import { mergeTiled, runTiled, type TiledState } from './tiled-baseline';
@@ -30,6 +30,8 @@ interface Resolved {
   thresholds: DetectThresholds;
   /** The scale the image is read at, and why. */
   gsd: GsdPlan;
+  /** The tile gate the cascade runs first, or null. */
+  gate: { cfg: GateConfig; threshold: number } | null;
 }
 
 type Entry =
@@ -51,7 +53,7 @@ export class DetectService {
   ) {}
 
   /** Which models a run would use, with the effective thresholds (manifest defaults, then overrides). */
-  resolve(input: Pick<DetectInput, 'mode' | 'modelId' | 'stage1ModelId' | 'thresholds' | 'gsd'>, image: { gsd: number | null } | null = null): Resolved {
+  resolve(input: Pick<DetectInput, 'mode' | 'modelId' | 'stage1ModelId' | 'thresholds' | 'gsd' | 'gate' | 'gateThreshold'>, image: { gsd: number | null } | null = null): Resolved {
     const mode = input.mode ?? 'cascade';
     const loaded = () => this.models.list().filter((m) => m.valid && m.task === 'detection').map((m) => this.models.get(m.id));
     let stage1: LoadedModel | null = null;
@@ -82,7 +84,24 @@ export class DetectService {
     const gsdModel = (stage1 ?? detector).manifest.gsd ? (stage1 ?? detector) : detector;
     const imageGsd = input.gsd !== undefined ? { gsd: input.gsd, source: 'user' as const } : image?.gsd ? { gsd: image.gsd, source: 'geotiff' as const } : null;
     const gsd = planGsd(imageGsd, gsdModel.manifest.gsd ?? null, gsdModel.manifest.id);
-    return { mode, stage1, detector, thresholds, gsd };
+    return { mode, stage1, detector, thresholds, gsd, gate: this.resolveGate(input, mode, stage1) };
+  }
+
+  /** The stage-1 model's gate when the run asks for it (or by default); `gate: true` without one is refused. */
+  private resolveGate(input: Pick<DetectInput, 'gate' | 'gateThreshold'>, mode: DetectMode, stage1: LoadedModel | null): Resolved['gate'] {
+    const wanted = input.gate ?? DETECT_GATE_DEFAULT;
+    if (mode !== 'cascade' || !stage1 || !wanted) {
+      if (input.gate && mode !== 'cascade') throw new IriscopeError({ code: 'BAD_REQUEST', message: 'The tile gate belongs to the cascade; tiled mode scans every window.', hint: 'Run in cascade mode, or leave the gate off.' });
+      return null;
+    }
+    const cfg = gateConfig(stage1);
+    if (!cfg) {
+      if (input.gate) throw new IriscopeError({ code: 'MODEL_INVALID', message: `"${stage1.info.name}" has no tile gate.`, hint: 'Run without the gate, or use a model whose manifest has a "gate" graph.' });
+      return null;
+    }
+    const tilePx = stage1Config(stage1).tilePx;
+    if (cfg.tilePx !== tilePx) throw new IriscopeError({ code: 'MODEL_INVALID', message: `"${stage1.info.name}": its gate sees ${cfg.tilePx} px tiles, its stage 1 ${tilePx} px tiles.` });
+    return { cfg, threshold: input.gateThreshold ?? cfg.threshold };
   }
 
   /** Starts a detection job; `done` resolves with the result (also kept for getDetections). */
@@ -109,6 +128,7 @@ export class DetectService {
         let entry: Entry;
         if (resolved.mode === 'cascade' && s1Cfg && resolved.stage1) {
           const models: CascadeModels = { stage1: s1Cfg, stage1Session: await this.models.session(resolved.stage1.manifest.id, 'stage1'), detector: runner };
+          if (resolved.gate) models.gate = { ...resolved.gate, session: await this.models.session(resolved.stage1.manifest.id, 'gate') };
           const { state, output } = await runCascade(source, models, resolved.thresholds, ctx);
           entry = { mode: 'cascade', state, models, resolved, output, result: this.toResult(image.id, reader, resolved, output) };
         } else {
@@ -249,6 +269,7 @@ export class DetectService {
       // Stage-1 tiles and windows in the image's pixels.
       stats: { ...output.stats, tileSize: Math.round(output.stats.tileSize / scale), providers },
       gsd,
+      gate: output.gate ? { model: output.gate.model, threshold: output.gate.threshold, tiles: output.gate.tiles, skipped: output.gate.skipped.length, skippedTiles: output.gate.skipped, ms: output.gate.ms } : null,
       warnings,
       createdAt: Date.now(),
     };

@@ -31,6 +31,19 @@ export interface Stage1Config {
   outputs: { boxes: string; conf: string; group: string; offsets: string; classProb: string };
 }
 
+/** The optional tile gate of an ODGI model (graph `gate`, `preprocessing.gate`). */
+export interface GateConfig {
+  modelId: string;
+  graph: 'gate';
+  inputName: string;
+  /** Thumbnail side: one stage-1 tile at 1/downsample. */
+  inputSize: number;
+  tilePx: number;
+  output: string;
+  /** Tiles scoring below it are skipped (manifest, chosen on validation for >= 99% tile recall). */
+  threshold: number;
+}
+
 export interface DetectorConfig {
   modelId: string;
   name: string;
@@ -146,6 +159,18 @@ export function stage1Config(model: LoadedModel): Stage1Config {
     labels: labelsOf(model, classes),
     outputs: { boxes: 'boxes', conf: 'conf', group: 'group_prob', offsets: 'offsets', classProb: 'class_prob' },
   };
+}
+
+/** The model's tile gate, or null when it has none. */
+export function gateConfig(model: LoadedModel): GateConfig | null {
+  const graph = model.manifest.graphs.gate;
+  if (!graph) return null;
+  const input = squareImageInput(model, 'gate', graph);
+  if (graph.outputs.length !== 1) throw mismatch(model, 'gate', `it must have one output (object_prob [N]), not ${graph.outputs.length}`);
+  const g = section(model, 'gate');
+  const tilePx = typeof g.tileFullResPx === 'number' ? g.tileFullResPx : input.size * (typeof g.downsample === 'number' ? g.downsample : 16);
+  const threshold = typeof g.threshold === 'number' ? g.threshold : 0.5;
+  return { modelId: model.manifest.id, graph: 'gate', inputName: input.name, inputSize: input.size, tilePx, output: graph.outputs[0].name, threshold };
 }
 
 export function detectorConfig(model: LoadedModel): DetectorConfig {

@@ -183,7 +183,8 @@ export interface GridWindow {
 /**
  * Reads a grid of equal square windows (full-resolution side `size`, model
  * input side `S`) block by block, each block at most `maxBlock` output pixels
- * a side, and hands each window to `visit` with its patch.
+ * a side, and hands each window to `visit` with its patch (only the windows
+ * `include` accepts, when given).
  */
 export async function forEachWindow(
   source: PatchSource,
@@ -192,8 +193,9 @@ export async function forEachWindow(
   size: number,
   S: number,
   visit: (window: GridWindow, patch: Patch, px: number, py: number, valid: PixelRegion) => Promise<void> | void,
-  options: { maxBlock?: number; onRead?: (ms: number) => void } = {},
+  options: { maxBlock?: number; onRead?: (ms: number) => void; include?: (index: number) => boolean } = {},
 ): Promise<void> {
+  const include = options.include ?? (() => true);
   const scale = S / size;
   const maxBlock = options.maxBlock ?? 2048;
   const groups = (positions: number[]) => {
@@ -213,6 +215,8 @@ export async function forEachWindow(
   const rowGroups = groups(ys);
   for (const rows of rowGroups) {
     for (const cols of colGroups) {
+      // A block whose windows are all left out (the tile gate) is not read.
+      if (!rows.some((y) => cols.some((x) => include(ys.indexOf(y) * xs.length + xs.indexOf(x))))) continue;
       const region = { x: cols[0], y: rows[0], width: cols[cols.length - 1] + size - cols[0], height: rows[rows.length - 1] + size - rows[0] };
       const started = performance.now();
       const patch = await source.readPatch(region, Math.round(region.width * scale), Math.round(region.height * scale));
@@ -222,6 +226,7 @@ export async function forEachWindow(
         for (const x of cols) {
           const row = ys.indexOf(y);
           const column = xs.indexOf(x);
+          if (!include(row * xs.length + column)) continue;
           await visit({ index: row * xs.length + column, column, row, x, y, size }, patch, Math.round((x - region.x) * scale), Math.round((y - region.y) * scale), valid);
         }
       }

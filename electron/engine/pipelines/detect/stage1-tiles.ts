@@ -40,7 +40,7 @@ export async function runStage1(
   cfg: Stage1Config,
   session: SessionLike,
   grid: TileGrid,
-  options: { batch?: number; onTiles?: (done: number) => void; onRead?: (ms: number) => void; onRun?: (ms: number) => void; ctx: RunContext },
+  options: { batch?: number; onTiles?: (done: number) => void; onRead?: (ms: number) => void; onRun?: (ms: number) => void; ctx: RunContext; include?: (index: number) => boolean },
 ): Promise<Stage1Tile[]> {
   const S = cfg.inputSize;
   const plane = 3 * S * S;
@@ -71,7 +71,7 @@ export async function runStage1(
       slots.push({ index: w.index, x: w.x, y: w.y, size: w.size });
       if (slots.length === batch) await flush();
     },
-    { onRead: options.onRead },
+    { onRead: options.onRead, include: options.include },
   );
   await flush();
   return tiles.sort((a, b) => a.index - b.index);

@@ -92,6 +92,7 @@ export function mergeTiled(state: TiledState, det: DetectorRunner, t: DetectThre
     labels: [...det.cfg.labels],
     detections,
     crops: [],
+    gate: null,
     stats: {
       tiles: state.xs.length * state.ys.length,
       tileColumns: state.xs.length,

@@ -45,7 +45,7 @@ describe('cascade vs the Python reference (model-free cases)', () => {
       const key = (r: { x: number; y: number; width: number }) => `${Math.round(r.x * 1000)},${Math.round(r.y * 1000)},${Math.round(r.width * 1000)}`;
       const byCrop = new Map(c.crops.map((cr, i) => [key({ x: cr.box[0] * T, y: cr.box[1] * T, width: (cr.box[2] - cr.box[0]) * T }), c.stage2[i]]));
       const detector = recordedDetector(byCrop, key);
-      const state: CascadeState = { width: T, height: T, grid: { xs: [0], ys: [0], size: T, count: 1 }, tiles: [tile], stage1Ms: 0, stage1ReadMs: 0, cropCache: new Map() };
+      const state: CascadeState = { width: T, height: T, grid: { xs: [0], ys: [0], size: T, count: 1 }, tiles: [tile], gate: null, stage1Ms: 0, stage1ReadMs: 0, cropCache: new Map() };
       const out = await refineCascade(state, noSource, { stage1: stage1Cfg, stage1Session: { run: () => Promise.reject(new Error('no stage 1')) }, detector }, t, ctx);
       expect(out.crops).toHaveLength(c.crops.length);
       expect(out.detections).toHaveLength(c.final.length);
@@ -66,7 +66,7 @@ describe('cascade vs the Python reference (model-free cases)', () => {
     const key = (r: { x: number; y: number; width: number }) => `${Math.round(r.x * 1000)},${Math.round(r.y * 1000)},${Math.round(r.width * 1000)}`;
     const byCrop = new Map(c.crops.map((cr, i) => [key({ x: cr.box[0] * T, y: cr.box[1] * T, width: (cr.box[2] - cr.box[0]) * T }), c.stage2[i]]));
     const detector = recordedDetector(byCrop, key);
-    const state: CascadeState = { width: T, height: T, grid: { xs: [0], ys: [0], size: T, count: 1 }, tiles: [tile], stage1Ms: 0, stage1ReadMs: 0, cropCache: new Map() };
+    const state: CascadeState = { width: T, height: T, grid: { xs: [0], ys: [0], size: T, count: 1 }, tiles: [tile], gate: null, stage1Ms: 0, stage1ReadMs: 0, cropCache: new Map() };
     const models = { stage1: stage1Cfg, stage1Session: { run: () => Promise.reject(new Error('stage 1 must not run again')) }, detector };
     const t = { ...FALLBACK_THRESHOLDS, ...c.params };
     const first = await refineCascade(state, noSource, models, t, ctx);

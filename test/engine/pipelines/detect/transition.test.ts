@@ -113,7 +113,7 @@ describe('stage transition', () => {
     const dupe = [(kept[0] - px[0]) / 128, (kept[1] - px[1]) / 128, (kept[2] - px[0]) / 128, (kept[3] - px[1]) / 128];
     const stage2 = { boxes: [[0.4, 0.4, 0.6, 0.5], dupe.map((v) => Math.min(1, Math.max(0, v)))], scores: [0.7, 0.95], class_prob: [[0.1, 0.8, 0.1], [0.9, 0.05, 0.05]] };
     const det = recordedDetector(new Map([[key({ x: px[0], y: px[1], width: 128 }), stage2]]), key);
-    const state: CascadeState = { width: 1024, height: 1024, grid: { xs: [0], ys: [0], size: 1024, count: 1 }, tiles: [t], stage1Ms: 0, stage1ReadMs: 0, cropCache: new Map() };
+    const state: CascadeState = { width: 1024, height: 1024, grid: { xs: [0], ys: [0], size: 1024, count: 1 }, tiles: [t], gate: null, stage1Ms: 0, stage1ReadMs: 0, cropCache: new Map() };
     const out = await refineCascade(state, noSource, { stage1: stage1Cfg, stage1Session: { run: () => Promise.reject(new Error('x')) }, detector: det }, { ...FALLBACK_THRESHOLDS }, ctx);
     expect(out.crops).toHaveLength(1);
     expect(out.detections.map((d) => [d.stage, d.cls, d.score])).toEqual([['refined', 0, 0.95], ['refined', 1, 0.7]]);
