@@ -9,7 +9,9 @@ import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { ManifestSchema } from '../../electron/engine/models/manifest-schema';
 import { hseAge, readAgeGender } from '../../electron/engine/pipelines/faces/attributes';
+import { buildAgeGenderGraph } from '../../scripts/build-face-models';
 import { convertTfjsModel } from '../../scripts/tfjs2onnx/convert';
 import { readTfjsModel } from '../../scripts/tfjs2onnx/tfjs-model';
 import { encodeModel } from '../../scripts/tfjs2onnx/writer';
@@ -53,9 +55,15 @@ describe('face-age-gender: HSE faceres-deep', () => {
       expect(buf.length).toBe(f.bytes);
       expect(createHash('sha256').update(buf).digest('hex')).toBe(f.sha256);
     }
+    expect(ManifestSchema.parse(manifest).id).toBe('face-age-gender');
     expect(manifest.license).toBe('Apache-2.0');
     expect(manifest.preprocessing.crop.boxScale).toBe(1.25);
     expect(manifest.thresholds.male).toBe(0.6);
+  });
+
+  it('is exactly what scripts/build-face-models.ts builds from node_modules now', () => {
+    const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+    expect(sha(readFileSync(join(DIR, 'model.onnx')))).toBe(sha(buildAgeGenderGraph().bytes));
   });
 
   it(`equals the plain conversion fed BGR minus the caffe means by hand (< ${TOL}), and the preprocessing matters`, async () => {
