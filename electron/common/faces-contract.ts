@@ -31,6 +31,8 @@ export const FaceSchema = z.object({
   roll: z.number(),
   /** Estimated age in years. */
   age: z.number(),
+  /** The likely span of the true age, [low, high] years (the age ± a spread calibrated on held-out faces); absent with the old heads. */
+  ageRange: z.tuple([z.number(), z.number()]).optional(),
   gender: z.object({ label: z.string(), p: z.number().min(0).max(1) }),
   /** The most likely expression, its probability, and the whole distribution. */
   emotion: z.object({ label: z.string(), p: z.number().min(0).max(1), all: z.record(z.string(), z.number()) }),
@@ -60,7 +62,8 @@ export const FaceResultSchema = z.object({
     attributesMs: z.number(),
     totalMs: z.number(),
   }),
-  models: z.object({ detector: z.string(), attributes: z.string() }),
+  /** Model ids and versions; `ageGender` is set when age and gender came from the age + gender head, not `attributes`. */
+  models: z.object({ detector: z.string(), attributes: z.string(), ageGender: z.string().optional() }),
   createdAt: z.number(),
 });
 export type FaceResult = z.infer<typeof FaceResultSchema>;

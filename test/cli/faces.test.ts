@@ -44,6 +44,11 @@ describe('iriscope faces', () => {
     }
     expect(portrait.faces).toHaveLength(1);
     expect(portrait.faces[0].gender.label).toBe('female');
+    // Age and gender come from the default age + gender head (faceres-deep), with the age as a range around the estimate.
+    expect(portrait.models.ageGender).toMatch(/^face-age-gender@/);
+    const [lo, hi] = portrait.faces[0].ageRange;
+    expect(lo).toBeLessThan(portrait.faces[0].age);
+    expect(hi).toBeGreaterThan(portrait.faces[0].age);
     expect(notes.error).toMatchObject({ code: 'UNSUPPORTED_FORMAT' });
     expect(missing.error).toMatchObject({ code: 'FILE_NOT_FOUND' });
 

@@ -53,7 +53,7 @@ describe('Faces tool', () => {
     // Cards carry the crop, age, gender with probability and the expression bars.
     const first = cards().first();
     expect(await first.locator('img.face-thumb').getAttribute('src')).toMatch(/^data:image\/jpeg;base64,/);
-    expect(await first.textContent()).toMatch(/\d+ y(Female|Male) \d+%/);
+    expect(await first.textContent()).toMatch(/\d+–\d+ y(Female|Male) \d+%/);
     expect(await first.locator('.expression').count()).toBe(7);
     // Boxes sit over the image where the faces are: every box lies inside the viewer, with a sensible size.
     const area = (await viewer().boundingBox())!;

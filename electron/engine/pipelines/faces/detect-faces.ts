@@ -2,18 +2,20 @@
  * The face pipeline: scan the photo with the detector in overlapping windows
  * over a few scales, decode the anchors, merge everything once with weighted
  * NMS in image coordinates, cut an eye-levelled crop with margin per face,
- * and run the merged attribute graph once per batch of faces.
+ * and run the attribute graphs once per batch of faces: the merged graph
+ * (expression; age and gender too when no age + gender head is installed)
+ * on the 128 px crop, faceres-deep (age, gender) on its own 224 px crop.
  */
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import type { Face, FaceResult } from '../../../common/faces-contract';
 import type { InferenceSession } from '../../runtime/session-manager';
-import { cropGeometry, cropSourceRegion, sampleCrop, writeCropTensor, type PixelRegion, type RawPixels } from './align-crop';
+import { CROP_MARGIN, cropGeometry, cropSourceRegion, sampleCrop, writeCropTensor, type PixelRegion, type RawPixels } from './align-crop';
 import { generateAnchors } from './anchors';
-import { readAttributes } from './attributes';
+import { readAgeGender, readAttributes } from './attributes';
 import { decodeDetections, mapDetection, type Detection } from './detection';
 import { writeDetectorInput } from './detector-preprocess';
-import type { AttributeConfig, DetectorConfig } from './model-config';
+import type { AgeGenderConfig, AttributeConfig, DetectorConfig } from './model-config';
 import { crossesInnerEdge, MIN_FACE_INPUT_PX, planScan, type ScanWindow } from './tiling';
 import { weightedNms } from './weighted-nms';
 
@@ -29,6 +31,8 @@ export interface FaceModels {
   detectorConfig: DetectorConfig;
   attributes: InferenceSession;
   attributeConfig: AttributeConfig;
+  /** The age + gender head; without it age and gender come from the merged graph. */
+  ageGender?: { session: InferenceSession; config: AgeGenderConfig };
 }
 
 export interface FaceRunOptions {
@@ -135,28 +139,36 @@ export async function detectFacesIn(source: RegionSource, models: FaceModels, op
     const tensor = new Float32Array(group.length * cropPlane);
     const crops: Uint8Array[] = [];
     for (let i = 0; i < group.length; i++) {
-      const g = cropGeometry(group[i]);
-      const region = cropSourceRegion(g);
-      const side = Math.max(1, Math.ceil((region.width * C) / g.side));
-      const raw = await source.readRegion(region, { width: side, height: side });
-      const crop = sampleCrop(raw, region, g, C);
+      const crop = await cutCrop(source, group[i], CROP_MARGIN, C);
       writeCropTensor(crop, C, tensor, i);
       crops.push(crop);
     }
     ctx.throwIfCancelled();
     const out = await models.attributes.run({ [ac.inputName]: new ort.Tensor('float32', tensor, [group.length, 3, C, C]) });
     const outputs = { age: out.age.data as Float32Array, gender: out.gender.data as Float32Array, emotion: out.emotion.data as Float32Array };
+    const ag = models.ageGender;
+    let agOutputs: { ageBins: Float32Array; male: Float32Array } | undefined;
+    if (ag) {
+      const A = ag.config.cropSize;
+      const agTensor = new Float32Array(group.length * 3 * A * A);
+      for (let i = 0; i < group.length; i++) writeCropTensor(await cutCrop(source, group[i], ag.config.boxScale, A), A, agTensor, i);
+      ctx.throwIfCancelled();
+      const agOut = await ag.session.run({ [ag.config.inputName]: new ort.Tensor('float32', agTensor, [group.length, 3, A, A]) });
+      agOutputs = { ageBins: agOut.ageBins.data as Float32Array, male: agOut.male.data as Float32Array };
+    }
     for (let i = 0; i < group.length; i++) {
       const d = group[i];
       const attrs = readAttributes(outputs, i, ac.genderLabels, ac.emotionLabels);
+      const ageGender = ag && agOutputs ? readAgeGender(agOutputs, i, ag.config.maleThreshold, ag.config.ageSpread) : null;
       const face: Face = {
         id: start + i + 1,
         box: clipBox(d, source.width, source.height),
         keypoints: Array.from({ length: d.keypoints.length / 2 }, (_, k) => [round(d.keypoints[2 * k], 1), round(d.keypoints[2 * k + 1], 1)] as [number, number]),
         score: round(d.score, 4),
         roll: round((cropGeometry(d).angle * 180) / Math.PI, 1),
-        age: round(attrs.age, 1),
-        gender: { label: attrs.gender.label, p: round(attrs.gender.p, 4) },
+        age: round(ageGender?.age ?? attrs.age, 1),
+        ...(ageGender ? { ageRange: [round(ageGender.ageRange[0], 1), round(ageGender.ageRange[1], 1)] as [number, number] } : {}),
+        gender: ageGender ? { label: ageGender.gender.label, p: round(ageGender.gender.p, 4) } : { label: attrs.gender.label, p: round(attrs.gender.p, 4) },
         emotion: { label: attrs.emotion.label, p: round(attrs.emotion.p, 4), all: Object.fromEntries(Object.entries(attrs.emotion.all).map(([k, v]) => [k, round(v, 4)])) },
       };
       if (options.thumbnails) face.thumbnail = await thumbnail(crops[i], C);
@@ -177,6 +189,15 @@ export async function detectFacesIn(source: RegionSource, models: FaceModels, op
       totalMs: round(performance.now() - started, 1),
     },
   };
+}
+
+/** The eye-levelled square crop of `d` (side `margin` × box), `size` px. */
+async function cutCrop(source: RegionSource, d: Detection, margin: number, size: number): Promise<Uint8Array> {
+  const g = cropGeometry(d, margin);
+  const region = cropSourceRegion(g);
+  const side = Math.max(1, Math.ceil((region.width * size) / g.side));
+  const raw = await source.readRegion(region, { width: side, height: side });
+  return sampleCrop(raw, region, g, size);
 }
 
 /** Windows grouped into horizontal strips (one pass, one row, at most MAX_STRIP_WIDTH wide) read with one region read each. */

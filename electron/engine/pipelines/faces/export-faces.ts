@@ -23,6 +23,7 @@ export function faceRecord(file: string, result: Pick<FaceResult, 'width' | 'hei
       box: face.box,
       score: face.score,
       age: face.age,
+      ...(face.ageRange ? { ageRange: face.ageRange } : {}),
       gender: face.gender,
       emotion: face.emotion,
       roll: face.roll,

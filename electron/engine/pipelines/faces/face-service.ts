@@ -12,10 +12,12 @@ import type { JobQueue } from '../../jobs/job-queue';
 import type { ModelRegistry } from '../../models/model-registry';
 import { defaultMinFace, detectFacesIn, type FaceModels } from './detect-faces';
 import { writeFaceExport } from './export-faces';
-import { attributeConfig, detectorConfig } from './model-config';
+import { ageGenderConfig, attributeConfig, detectorConfig } from './model-config';
 
 export const FACE_DETECTOR_MODEL = 'face-detector';
 export const FACE_ATTRIBUTES_MODEL = 'face-attributes';
+/** Age and gender (HSE faceres-deep); where it is not installed, the merged graph's SSR-Net age and mini_XCEPTION gender are used. */
+export const FACE_AGE_GENDER_MODEL = 'face-age-gender';
 
 export class FaceService {
   private readonly results = new Map<string, FaceResult>();
@@ -33,11 +35,14 @@ export class FaceService {
     const attributesModel = this.models.get(FACE_ATTRIBUTES_MODEL);
     const detectorSettings = detectorConfig(detectorModel);
     const attributeSettings = attributeConfig(attributesModel);
+    const ageGenderInstalled = this.models.list().some((m) => m.id === FACE_AGE_GENDER_MODEL);
+    const ageGenderSettings = ageGenderInstalled ? ageGenderConfig(this.models.get(FACE_AGE_GENDER_MODEL)) : null;
     return {
       detector: await this.models.session(FACE_DETECTOR_MODEL, 'main'),
       detectorConfig: detectorSettings,
       attributes: await this.models.session(FACE_ATTRIBUTES_MODEL, 'main'),
       attributeConfig: attributeSettings,
+      ...(ageGenderSettings ? { ageGender: { session: await this.models.session(FACE_AGE_GENDER_MODEL, 'main'), config: ageGenderSettings } } : {}),
     };
   }
 
@@ -67,7 +72,7 @@ export class FaceService {
           floor,
           minFace,
           ...detected,
-          models: { detector: models.detectorConfig.version, attributes: models.attributeConfig.version },
+          models: { detector: models.detectorConfig.version, attributes: models.attributeConfig.version, ...(models.ageGender ? { ageGender: models.ageGender.config.version } : {}) },
           createdAt: Date.now(),
         };
         this.results.set(image.id, result);

@@ -18,6 +18,19 @@ export interface DetectorConfig {
   version: string;
 }
 
+/** The age + gender head (`models/face-age-gender`): its own crop framing, decision rule and age spread. */
+export interface AgeGenderConfig {
+  inputName: string;
+  cropSize: number;
+  /** Crop side over the detector box side. */
+  boxScale: number;
+  /** Male if the model's p(male) is at least this (the upstream rule). */
+  maleThreshold: number;
+  /** Half-width of the shown age range, in years (calibrated on faces the model was not evaluated on). */
+  ageSpread: number;
+  version: string;
+}
+
 export interface AttributeConfig {
   inputName: string;
   cropSize: number;
@@ -37,6 +50,11 @@ const DetectorSections = z.object({
 
 const AttributeSections = z.object({
   labels: z.object({ gender: z.array(z.string()).length(2), emotion: z.array(z.string()).min(2) }),
+});
+
+const AgeGenderSections = z.object({
+  preprocessing: z.object({ crop: z.object({ boxScale: z.number().positive() }) }),
+  thresholds: z.object({ male: z.number().min(0).max(1), ageSpread: z.number().positive() }),
 });
 
 function invalid(model: LoadedModel, why: string): IriscopeError {
@@ -88,6 +106,22 @@ export function attributeConfig(model: LoadedModel): AttributeConfig {
     cropSize: size,
     genderLabels: parsed.data.labels.gender,
     emotionLabels: parsed.data.labels.emotion,
+    version: `${model.manifest.id}@${model.manifest.version}`,
+  };
+}
+
+export function ageGenderConfig(model: LoadedModel): AgeGenderConfig {
+  const parsed = AgeGenderSections.safeParse(model.manifest);
+  if (!parsed.success) throw invalid(model, `its manifest lacks the crop framing or thresholds (${z.prettifyError(parsed.error)})`);
+  const outputs = model.manifest.graphs.main.outputs.map((o) => o.name);
+  for (const name of ['male', 'ageBins']) if (!outputs.includes(name)) throw invalid(model, `its main graph has no "${name}" output`);
+  const { name, size } = squareInput(model);
+  return {
+    inputName: name,
+    cropSize: size,
+    boxScale: parsed.data.preprocessing.crop.boxScale,
+    maleThreshold: parsed.data.thresholds.male,
+    ageSpread: parsed.data.thresholds.ageSpread,
     version: `${model.manifest.id}@${model.manifest.version}`,
   };
 }

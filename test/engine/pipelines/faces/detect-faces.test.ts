@@ -57,6 +57,9 @@ describe('faces in real photos', () => {
     expect(face.emotion.label).toBe('happy');
     expect(face.age).toBeGreaterThan(20);
     expect(face.age).toBeLessThan(60);
+    expect(result.models.ageGender).toMatch(/^face-age-gender@/);
+    expect(face.ageRange![0]).toBeLessThan(face.age);
+    expect(face.ageRange![1]).toBeGreaterThan(face.age);
     expect(Object.values(face.emotion.all).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
     // Keypoints: right eye (image left) left of the left eye, both in the upper half of the box, mouth below the nose.
     const [re, le, nose, mouth] = face.keypoints;
