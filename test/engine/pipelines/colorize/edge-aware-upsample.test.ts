@@ -109,6 +109,29 @@ describe('edge-aware upsampling', () => {
     expect(outside).toBe(0);
   });
 
+  it('is the identity on a flat chroma field, whatever the luminance does', () => {
+    // A uniform grid must come out uniform: the L edges steer where colour changes, never add any.
+    const flat = new Float32Array(2 * g * g);
+    flat.fill(23, 0, g * g);
+    flat.fill(-17, g * g);
+    const c = guidedCoefficients(flat, g, g, guide, work.width, work.height);
+    const fa = new Float32Array(W * H);
+    const fb = new Float32Array(W * H);
+    applyGuided(c, fullResPlan(c, W, H), L, 0, H, fa, fb);
+    let worst = 0;
+    for (let i = 0; i < W * H; i++) worst = Math.max(worst, Math.abs(fa[i] - 23), Math.abs(fb[i] + 17));
+    expect(worst).toBeLessThan(1e-3);
+  });
+
+  it('keeps the chroma step sharp across the L edge (a few px, not a grid cell)', () => {
+    // 4 px either side of the edge: full colour on each side, as in the true photo.
+    const y = 450;
+    const edge = Math.round(W * 0.37 + (y - H / 2) * 0.2);
+    expect(outA[y * W + edge - 4]).toBeGreaterThan(30);
+    expect(outA[y * W + edge + 4]).toBeLessThan(-30);
+    expect(linA[y * W + edge - 4] - linA[y * W + edge + 4]).toBeLessThan(40);
+  });
+
   it('renders strips that equal the whole-image result', () => {
     const stripA = new Float32Array(W * 100);
     const stripB = new Float32Array(W * 100);
