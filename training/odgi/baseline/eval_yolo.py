@@ -54,6 +54,14 @@ def main():
         dets.append(detect(m, img))
         gts.append(list(zip(boxes.tolist(), cls.tolist())))
     ap50 = average_precision(dets, gts)[0]
+    # operating threshold: best F1 over a sweep (chosen on val, never on test or the bench scenes)
+    best = (0.0, a.threshold)
+    for t in [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]:
+        r, p = recall_at(dets, gts, t), precision_at(dets, gts, t)
+        f1 = 2 * r * p / max(r + p, 1e-9)
+        print(f"  score >= {t:.2f}: recall {r:.4f} precision {p:.4f} F1 {f1:.4f}")
+        best = max(best, (f1, t))
+    print(f"best F1 {best[0]:.4f} at score >= {best[1]:.2f}")
     print(f"{a.split} {len(gts)} tiles, {sum(len(g) for g in gts)} objects, {ck['meta']['total_minutes']:.1f} min / {ck['meta']['steps']} steps: "
           f"AP@0.5 {ap50:.4f}, recall@{a.threshold} {recall_at(dets, gts, a.threshold):.4f}, precision {precision_at(dets, gts, a.threshold):.4f}")
 

@@ -30,6 +30,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--imgsz", type=int, default=640)
     ap.add_argument("--command", default="")
+    ap.add_argument("--threshold", type=float, default=0.35, help="operating score threshold (eval_yolo.py's best F1 on val)")
     a = ap.parse_args()
     import onnx
 
@@ -76,7 +77,7 @@ def main():
         "labels": CLASSES,
         "gsd": {"min": 0.10, "max": 0.16, "native": 0.125},
         "preprocessing": {"format": "ultralytics-yolo", "imgsz": a.imgsz, "color": "RGB", "layout": "NCHW", "range": [0, 1], "letterbox": {"pad": 114}, "stride": 32},
-        "thresholds": {"scoreMin": 0.05, "nms": 0.5, "scoreThreshold": 0.35, "overlap": 0.2, "mergeIos": 0},
+        "thresholds": {"scoreMin": 0.05, "nms": 0.5, "scoreThreshold": a.threshold, "overlap": 0.2, "mergeIos": 0},
         "training": {"params": count_params(det), "minutes": m["total_minutes"], "steps": m["steps"], "crops": m["crops_seen"], "tiles": m["tiles"],
                      "phases": m["phases"], "torch": m["torch"], "threads": m["threads"], "command": a.command},
     }
