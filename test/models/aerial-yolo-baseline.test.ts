@@ -18,8 +18,8 @@ import { detectEngine } from '../helpers/detect';
 import { REPO_ROOT, tempDir } from '../helpers/fixtures';
 
 const MODEL = path.join(REPO_ROOT, 'models', 'aerial-yolo-baseline');
-/** Measured below (3072², seed 3, 2 object tiles, 54 objects); floors far under it: the claim is "it detects", not "it is good". */
-const FLOOR = { ap50: 0.05, recall: 0.05 };
+/** Measured on this scene (3072², seed 3, 2 object tiles, 54 objects), 40-min model, CPU: AP@0.5 0.353, recall@0.1 0.444 (precision 0.414). Floors about 0.1 below: the claim is "it detects", not "it is good". */
+const FLOOR = { ap50: 0.25, recall: 0.3 };
 
 let dir: string;
 let scene: string;
