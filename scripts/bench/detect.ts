@@ -1,7 +1,10 @@
 /**
  * Aerial detection benchmark (`npm run bench -- detect [sizes...]`, default
  * 8192 20000): the ODGI cascade against the tiled full-resolution baseline
- * (the same stage-2 network on every window, SAHI-like).
+ * (the same stage-2 network on every window, SAHI-like) and against a standard
+ * single-shot detector run the same tiled way (models/aerial-yolo-baseline, a
+ * YOLOv8-style model trained on ODGI's training tiles, through the engine's
+ * bring-your-own-Ultralytics path).
  *
  * Scenes are generated for each run by scripts/bench/aerial-scene.ts from the
  * committed CI tiles (seeded, deterministic, seconds per scene; no data
@@ -19,6 +22,7 @@
  *   BENCH_DETECT_MODEL=<id>     model (default: the best installed ODGI model)
  *   BENCH_DETECT_SEED=1         scene seed
  *   BENCH_DETECT_TILED=0        skip the baseline (slow on 20k: ~40k windows)
+ *   BENCH_DETECT_BASELINE=<id>  the standard detector run tiled (default aerial-yolo-baseline when installed; none: skip)
  *   BENCH_DETECT_REPEATS=1      runs of each mode (alternating); times are the fastest run's
  *   BENCH_DETECT_GAMMAS=1,2,4,6,8,12 (or none)
  *   BENCH_DETECT_GATE=off,on    cascade runs with the tile gate off and/or on (the ablation; runs alternate)
@@ -26,7 +30,7 @@
  *   DETECT_EXTRA_MODEL=<folder>  a model not installed in models/ yet
  */
 import { spawnSync } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +41,7 @@ const SEED = Number(process.env.BENCH_DETECT_SEED ?? 1);
 const REPEATS = Math.max(1, Math.floor(Number(process.env.BENCH_DETECT_REPEATS ?? 1)) || 1);
 const RESULTS = process.env.BENCH_DETECT_RESULTS ?? path.join(root, 'scripts', 'bench', 'results');
 const GATES = (process.env.BENCH_DETECT_GATE ?? 'off,on').split(',').map((g) => g.trim()).filter((g) => g === 'on' || g === 'off').map((g) => g === 'on');
+const BASELINE = process.env.BENCH_DETECT_BASELINE ?? 'aerial-yolo-baseline';
 const GAMMAS = (process.env.BENCH_DETECT_GAMMAS ?? '1,2,4,6,8,12').split(',').map(Number).filter((g) => g > 0); // 'none': no sweep
 
 type Box = [number, number, number, number];
@@ -167,9 +172,11 @@ export async function benchDetect(sizes: number[]): Promise<void> {
       const withTiled = process.env.BENCH_DETECT_TILED !== '0';
       const cascade = runChild({ file, mode: 'cascade', cacheDir, model, gammas: GAMMAS, gate: false });
       const tiledRun = withTiled ? runChild({ file, mode: 'tiled', cacheDir, model }) : undefined;
+      const withBaseline = BASELINE !== 'none' && existsSync(path.join(root, 'models', BASELINE, 'manifest.json'));
+      const baseRun = withBaseline ? runChild({ file, mode: 'tiled', cacheDir, model: BASELINE }) : undefined;
       // On a shared machine one run says little about speed: repeat the pair (alternating, so both see
       // the same load drift) and keep each mode's fastest run; the detections are the same every time.
-      const runsS = { cascade: [cascade.wallMs / 1000], tiled: tiledRun ? [tiledRun.wallMs / 1000] : [] };
+      const runsS = { cascade: [cascade.wallMs / 1000], tiled: tiledRun ? [tiledRun.wallMs / 1000] : [], baseline: baseRun ? [baseRun.wallMs / 1000] : [] };
       for (let r = 1; r < REPEATS; r++) {
         const c2 = runChild({ file, mode: 'cascade', cacheDir, model, gate: false });
         runsS.cascade.push(c2.wallMs / 1000);
@@ -179,6 +186,11 @@ export async function benchDetect(sizes: number[]): Promise<void> {
           const t2 = runChild({ file, mode: 'tiled', cacheDir, model });
           runsS.tiled.push(t2.wallMs / 1000);
           tiledRun.peakRssMb = Math.max(tiledRun.peakRssMb, t2.peakRssMb);
+        }
+        if (baseRun) {
+          const b2 = runChild({ file, mode: 'tiled', cacheDir, model: BASELINE });
+          runsS.baseline.push(b2.wallMs / 1000);
+          baseRun.peakRssMb = Math.max(baseRun.peakRssMb, b2.peakRssMb);
         }
       }
       // The gate ablation: the cascade with the gate on and off, alternating, fastest of REPEATS each
@@ -194,7 +206,8 @@ export async function benchDetect(sizes: number[]): Promise<void> {
       }
       cascade.wallMs = Math.min(...runsS.cascade) * 1000;
       if (tiledRun) tiledRun.wallMs = Math.min(...runsS.tiled) * 1000;
-      if (REPEATS > 1) console.log(`runs (s): cascade ${runsS.cascade.map((v) => v.toFixed(1)).join(', ')}; tiled ${runsS.tiled.map((v) => v.toFixed(1)).join(', ')}; the fastest of each below`);
+      if (baseRun) baseRun.wallMs = Math.min(...runsS.baseline) * 1000;
+      if (REPEATS > 1) console.log(`runs (s): cascade ${runsS.cascade.map((v) => v.toFixed(1)).join(', ')}; tiled ${runsS.tiled.map((v) => v.toFixed(1)).join(', ')}; baseline ${runsS.baseline.map((v) => v.toFixed(1)).join(', ')}; the fastest of each below`);
       const cs = cascade.stats as { tiles: number; cropsPerTile: number; areaFullRes: number; stage1Ms: number; stage2Ms: number; readMs: number; mergeMs: number; candidates: number };
       const c = score(cascade, cs.areaFullRes);
       const cov = coverage(gts[0], [...cascade.crops, ...cascade.kept]);
@@ -205,7 +218,7 @@ export async function benchDetect(sizes: number[]): Promise<void> {
       const entry: Record<string, unknown> = {
         size, objects: truth.boxes.length, objectTiles: truth.objects.length, seed: truth.seed, sha256: truth.sha256, generator: truth.generator,
         generateS: +(genMs / 1000).toFixed(1), pyramidS: +(prepMs / 1000).toFixed(1), model: cascade.model, threshold: cascade.threshold,
-        runsS: { cascade: runsS.cascade.map((v) => +v.toFixed(2)), tiled: runsS.tiled.map((v) => +v.toFixed(2)) },
+        runsS: { cascade: runsS.cascade.map((v) => +v.toFixed(2)), tiled: runsS.tiled.map((v) => +v.toFixed(2)), baseline: runsS.baseline.map((v) => +v.toFixed(2)) },
         cascade: { ...c, stage1S: +(cs.stage1Ms / 1000).toFixed(2), stage2S: +(cs.stage2Ms / 1000).toFixed(2), readS: +(cs.readMs / 1000).toFixed(2), mergeS: +(cs.mergeMs / 1000).toFixed(2), candidates: cs.candidates, cropsPerTile: cs.cropsPerTile, stage1Coverage: coverageShare },
       };
       const row: Record<string, string | number> = {
@@ -228,6 +241,16 @@ export async function benchDetect(sizes: number[]): Promise<void> {
         Object.assign(entry, { tiled: t, timeRatio: ratio, cascadeRecallAtTiledPrecision: +atTiledP.recall.toFixed(3), tiledRecallAtCascadePrecision: +atCascadeP.recall.toFixed(3) });
         Object.assign(row, { recall_at_tiled_precision: +atTiledP.recall.toFixed(3), tiled_recall_at_cascade_precision: +atCascadeP.recall.toFixed(3) });
         Object.assign(row, { tiled_s: t.s, tiled_recall: t.recall, tiled_ap: t.ap, speedup: ratio, tiled_rss_mb: t.peakRssMb });
+      }
+      if (baseRun) {
+        // The standard detector, SAHI-style: windows of its input size with the manifest's overlap, NMS merge; reads everything.
+        const b = score(baseRun, 1);
+        const ratio = +(baseRun.wallMs / cascade.wallMs).toFixed(2);
+        const atBaseP = recallAtPrecision([cascade.detections], gts, b.precision);
+        console.log(`baseline (${baseRun.model}, tiled): ${b.s.toFixed(1)} s (${b.tiles} windows), recall@${baseRun.threshold} ${b.recall.toFixed(3)}, AP@0.5 ${b.ap.toFixed(3)}, max recall ${b.maxRecall.toFixed(3)}, precision ${b.precision.toFixed(3)}, peak RSS ${b.peakRssMb} MB`);
+        console.log(`=> cascade is ${ratio.toFixed(1)}x faster than the baseline, recall ${((c.recall - b.recall) * 100).toFixed(1)} points, AP ${((c.ap - b.ap) * 100).toFixed(1)} points; at the baseline's precision ${b.precision.toFixed(3)} the cascade recalls ${atBaseP.recall.toFixed(3)}`);
+        Object.assign(entry, { baseline: { ...b, model: baseRun.model, threshold: baseRun.threshold }, baselineTimeRatio: ratio, cascadeRecallAtBaselinePrecision: +atBaseP.recall.toFixed(3) });
+        Object.assign(row, { baseline_s: b.s, baseline_recall: b.recall, baseline_ap: b.ap, baseline_speedup: ratio, baseline_rss_mb: b.peakRssMb });
       }
       console.log('AP vs time over γ (stage 1 once + stage 2 from scratch):');
       console.log('  γ   time s  crops/tile  AP@0.5  recall  coverage');
@@ -315,6 +338,18 @@ async function writeResults(report: { date: string; command: string; commit: str
     const both = (f: (x: ModeScore) => string) => `${f(c)} / ${t ? f(t) : '–'}`;
     lines.push(`| ${(s.size as number).toLocaleString('en')}² | ${s.objects} | ${c.s.toFixed(1)} | ${t ? t.s.toFixed(1) : '–'} | ${t ? `${(s.timeRatio as number).toFixed(1)}×` : '–'} | ${both((x) => x.ap.toFixed(3))} | `
       + `${both((x) => x.recall.toFixed(3))} (score ≥ ${s.threshold}) | ${both((x) => x.maxRecall.toFixed(3))} | ${both((x) => pct(x.areaFullRes))} | ${both((x) => `${x.peakRssMb} MB`)} |`);
+  }
+  const based = report.scenes.filter((s) => s.baseline);
+  if (based.length) {
+    lines.push('', 'Cascade against a standard single-shot detector run tiled (SAHI-style windows, NMS merge):', '',
+      '| scene | objects | detector | cascade s | baseline s | baseline / cascade time | AP@0.5 cascade / baseline | recall cascade / baseline | precision cascade / baseline | area read at full res cascade / baseline | peak RSS cascade / baseline |',
+      '|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const s of based) {
+      const c = s.cascade as ModeScore;
+      const b = s.baseline as ModeScore & { model: string; threshold: number };
+      lines.push(`| ${(s.size as number).toLocaleString('en')}² | ${s.objects} | ${b.model} (${b.tiles} windows) | ${c.s.toFixed(1)} | ${b.s.toFixed(1)} | ${(s.baselineTimeRatio as number).toFixed(1)}× | ${c.ap.toFixed(3)} / ${b.ap.toFixed(3)} | `
+        + `${c.recall.toFixed(3)} (≥ ${s.threshold}) / ${b.recall.toFixed(3)} (≥ ${b.threshold}) | ${c.precision.toFixed(3)} / ${b.precision.toFixed(3)} | ${pct(c.areaFullRes)} / ${pct(b.areaFullRes)} | ${c.peakRssMb} / ${b.peakRssMb} MB |`);
+    }
   }
   const gated = report.scenes.filter((s) => Array.isArray(s.gate));
   if (gated.length) {
