@@ -10,6 +10,9 @@ import sharp from 'sharp';
 import { Engine } from '../../electron/engine/engine';
 import { argmax, type Stage1Tile } from '../../electron/engine/pipelines/detect/crops';
 import type { CropDetector } from '../../electron/engine/pipelines/detect/cascade';
+import type { Detection } from '../../electron/common/detect-contract';
+import { averagePrecision, recallPrecision } from '../../electron/engine/pipelines/detect/metrics';
+import type { XYXY } from '../../electron/engine/pipelines/detect/nms';
 import type { RawDetection } from '../../electron/engine/pipelines/detect/decode';
 import type { DetectorConfig, Stage1Config } from '../../electron/engine/pipelines/detect/models';
 import type { PatchSource } from '../../electron/engine/pipelines/detect/patches';
@@ -105,6 +108,17 @@ export function odgiModelDirs(): string[] {
 export async function detectEngine(root: string): Promise<Engine> {
   if (EXTRA) await fs.cp(EXTRA, path.join(root, 'data', 'models', path.basename(EXTRA)), { recursive: true });
   return Engine.create({ paths: { dataDir: path.join(root, 'data'), cacheDir: path.join(root, 'cache') } });
+}
+
+/**
+ * AP@0.5 over all scores, and recall/precision at `threshold`, of one run's detections (xywh)
+ * against a generated scene's truth (xyxy pixels).
+ */
+export function scoreOnScene(detections: readonly Detection[], truth: readonly XYXY[], threshold: number): { ap: number; recall: number; precision: number } {
+  const dets = [detections.map((d): { box: XYXY; score: number } => ({ box: [d.box[0], d.box[1], d.box[0] + d.box[2], d.box[1] + d.box[3]], score: d.score }))];
+  const gts = [truth.map((box) => ({ box }))];
+  const { recall, precision } = recallPrecision(dets, gts, threshold);
+  return { ap: averagePrecision(dets, gts).ap, recall, precision };
 }
 
 export const AERIAL = path.join(REPO_ROOT, 'test', 'fixtures', 'aerial');

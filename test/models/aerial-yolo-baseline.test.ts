@@ -10,11 +10,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../electron/engine/engine';
-import { averagePrecision, recallPrecision } from '../../electron/engine/pipelines/detect/metrics';
-import type { XYXY } from '../../electron/engine/pipelines/detect/nms';
 import { ultralyticsManifest } from '../../electron/engine/pipelines/detect/yolo-import';
 import { writeAerialScene, type SceneTruth } from '../../scripts/bench/aerial-scene';
-import { detectEngine } from '../helpers/detect';
+import { detectEngine, scoreOnScene } from '../helpers/detect';
 import { REPO_ROOT, tempDir } from '../helpers/fixtures';
 
 const MODEL = path.join(REPO_ROOT, 'models', 'aerial-yolo-baseline');
@@ -37,8 +35,6 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-const xyxy = (b: readonly number[]): XYXY => [b[0], b[1], b[0] + b[2], b[1] + b[3]];
-
 describe('aerial-yolo-baseline', () => {
   it('is accepted by the Ultralytics importer as a 3-class detection model', async () => {
     const m = (await ultralyticsManifest(path.join(MODEL, 'detector.onnx'))) as { labels: string[]; preprocessing: { imgsz: number } };
@@ -53,10 +49,7 @@ describe('aerial-yolo-baseline', () => {
     const result = await engine.detection.start({ imageId: image.id, mode: 'tiled', modelId: 'aerial-yolo-baseline', thresholds: { scoreThreshold: 0.05 } }).done;
     expect(result.models.detector).toBe('aerial-yolo-baseline');
     const threshold = engine.detection.resolve({ mode: 'tiled', modelId: 'aerial-yolo-baseline' }).thresholds.scoreThreshold;
-    const dets = [result.detections.map((d) => ({ box: xyxy(d.box), score: d.score }))];
-    const gts = [truth.boxes.map((b) => ({ box: b }))];
-    const { ap } = averagePrecision(dets, gts);
-    const { recall, precision } = recallPrecision(dets, gts, threshold);
+    const { ap, recall, precision } = scoreOnScene(result.detections, truth.boxes, threshold);
     console.info(`aerial-yolo-baseline tiled: ${truth.boxes.length} objects, AP@0.5 ${ap.toFixed(3)}, recall@${threshold} ${recall.toFixed(3)}, precision ${precision.toFixed(3)}, ${result.stats.tiles} windows`);
     expect(ap).toBeGreaterThan(FLOOR.ap50);
     expect(recall).toBeGreaterThan(FLOOR.recall);

@@ -5,7 +5,7 @@
  * prepare.ts, with its upstream preprocessing: BGR, 0..255 minus the caffe
  * means (103.939, 116.779, 123.68); male if p ≥ 0.6; age = 1 + the
  * probability-weighted mean of the two likeliest of its 100 age bins
- * (HSE age_gender_identity/facial_analysis.py, re-implemented).
+ * (the app's own `hseAge`, so teacher labels and the app agree).
  *
  *   npx tsx training/faces/teacher.ts [--out training/data/cache/faces]
  *
@@ -19,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
+import { hseAge } from '../../electron/engine/pipelines/faces/attributes';
 import { convertFile } from '../../scripts/tfjs2onnx/convert';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,14 +33,6 @@ const ONNX = path.join(OUT, 'faceres-deep.onnx');
 const CAFFE_BGR_MEANS = [103.939, 116.779, 123.68];
 const S = 224;
 const BATCH = 8;
-
-export function hseAge(p: ArrayLike<number>): number {
-  let i1 = 0;
-  for (let i = 1; i < p.length; i++) if (p[i] > p[i1]) i1 = i;
-  let i2 = i1 === 0 ? 1 : 0;
-  for (let i = 0; i < p.length; i++) if (i !== i1 && p[i] > p[i2]) i2 = i;
-  return 1 + (i1 * p[i1] + i2 * p[i2]) / (p[i1] + p[i2]);
-}
 
 async function main(): Promise<void> {
   if (!existsSync(ONNX)) {

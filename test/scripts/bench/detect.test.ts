@@ -10,10 +10,8 @@ import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
-import { averagePrecision, recallPrecision } from '../../../electron/engine/pipelines/detect/metrics';
-import type { XYXY } from '../../../electron/engine/pipelines/detect/nms';
 import { writeAerialScene, type SceneTruth } from '../../../scripts/bench/aerial-scene';
-import { detectEngine, odgiModelDirs } from '../../helpers/detect';
+import { detectEngine, odgiModelDirs, scoreOnScene } from '../../helpers/detect';
 import { tempDir } from '../../helpers/fixtures';
 
 /**
@@ -43,8 +41,6 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-const xyxy = (b: readonly number[]): XYXY => [b[0], b[1], b[0] + b[2], b[1] + b[3]];
-
 describe('detection benchmark on a generated scene', () => {
   it('the scene is the known one: 71 objects on 4 object tiles', () => {
     expect(truth.boxes).toHaveLength(71);
@@ -64,10 +60,7 @@ describe('detection benchmark on a generated scene', () => {
         try {
           const result = await engine.detection.start({ imageId: image.id, mode, modelId: id, thresholds: { scoreThreshold: 0.05 } }).done;
           const threshold = engine.detection.resolve({ mode, modelId: id }).thresholds.scoreThreshold;
-          const dets = [result.detections.map((d) => ({ box: xyxy(d.box), score: d.score }))];
-          const gts = [truth.boxes.map((b) => ({ box: b }))];
-          const { ap } = averagePrecision(dets, gts);
-          const { recall, precision } = recallPrecision(dets, gts, threshold);
+          const { ap, recall, precision } = scoreOnScene(result.detections, truth.boxes, threshold);
           const floor = FLOORS[id]?.[mode] ?? ANY_MODEL;
           // Printed so a CI log shows the margin to each floor.
           console.info(`${id} ${mode}: AP@0.5 ${ap.toFixed(3)} (floor ${floor.ap50}), recall@${threshold} ${recall.toFixed(3)} (floor ${floor.recall}), precision ${precision.toFixed(3)}, ${result.detections.length} detections`);
