@@ -118,7 +118,7 @@ export function FacesPanel({ image, viewer }: { image: ImageInfo; viewer: RefObj
             ]}
           />
           <p className="panel-facts">
-            {result.stats.windows} windows in {result.stats.passes.length} passes, {(result.stats.totalMs / 1000).toFixed(1)} s · {result.models.detector}, {result.models.attributes}
+            {result.stats.windows} windows in {result.stats.passes.length} passes, {(result.stats.totalMs / 1000).toFixed(1)} s · {result.models.detector}, {result.models.attributes}{result.models.ageGender ? `, ${result.models.ageGender}` : ''}
           </p>
         </PanelFooter>
       )}
